@@ -1,0 +1,71 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Dec, decimalTransformer } from '../common/decimal';
+import { CarrierFileEntity } from './carrier-file.entity';
+
+/**
+ * One accepted carrier CDR row. Keyed by carrier (every query filters on carrier_id first), so
+ * the table can later be partitioned by carrier and start day. Amounts are NULL when the file left
+ * them empty (the matcher counts a missing amount as 0, but the evidence keeps the difference).
+ */
+@Entity({ name: 'carrier_cdrs' })
+@Index('uq_carrier_cdrs_carrier_record', ['carrierId', 'recordId'], { unique: true, where: 'record_id IS NOT NULL' })
+@Index('ix_carrier_cdrs_carrier_start', ['carrierId', 'startTime'])
+@Index('ix_carrier_cdrs_carrier_call', ['carrierId', 'callId'])
+export class CarrierCdrEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: string;
+
+  @Column({ name: 'carrier_id', type: 'text' })
+  carrierId: string;
+
+  @Column({ name: 'file_id', type: 'uuid' })
+  fileId: string;
+
+  @ManyToOne(() => CarrierFileEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'file_id', foreignKeyConstraintName: 'fk_carrier_cdrs_file' })
+  file?: CarrierFileEntity;
+
+  /** Line in the file, the header being line 1 (as in the ingest error report). */
+  @Column({ type: 'integer' })
+  line: number;
+
+  @Column({ name: 'record_id', type: 'text', nullable: true })
+  recordId: string | null;
+
+  @Column({ name: 'call_id', type: 'text', nullable: true })
+  callId: string | null;
+
+  @Column({ name: 'tenant_id', type: 'uuid', nullable: true })
+  tenantId: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  direction: 'inbound' | 'outbound' | null;
+
+  @Column({ name: 'start_time', type: 'timestamptz' })
+  startTime: Date;
+
+  @Column({ name: 'end_time', type: 'timestamptz', nullable: true })
+  endTime: Date | null;
+
+  @Column({ name: 'duration_seconds', type: 'numeric', precision: 12, scale: 3, transformer: decimalTransformer })
+  durationSeconds: Dec;
+
+  /** Seconds billed under the profile's increment (first/next), when the profile names one. */
+  @Column({ name: 'billable_seconds', type: 'integer', nullable: true })
+  billableSeconds: number | null;
+
+  @Column({ name: 'caller_number', type: 'text' })
+  callerNumber: string;
+
+  @Column({ name: 'callee_number', type: 'text' })
+  calleeNumber: string;
+
+  @Column({ type: 'numeric', precision: 18, scale: 6, nullable: true, transformer: decimalTransformer })
+  charge: Dec | null;
+
+  @Column({ name: 'connection_charge', type: 'numeric', precision: 18, scale: 6, nullable: true, transformer: decimalTransformer })
+  connectionCharge: Dec | null;
+
+  @Column({ type: 'char', length: 3, nullable: true })
+  currency: string | null;
+}

@@ -1,0 +1,220 @@
+import { Injectable } from '@nestjs/common';
+import { parse } from 'csv-parse';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import { PassThrough, Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CarriersService } from '../carriers/carriers.service';
+import { invalidInput, notFound } from '../common/ocrecon-error';
+import { TransactionRunner } from '../database/transaction';
+import { makeRowValidator, resolveColumns, RowProblem } from './cdr-row';
+import { CarrierFilesRepository } from './carrier-files.repository';
+import { CANONICAL_PROFILE, CarrierFileProfile, parseProfile } from './profile';
+
+export interface IngestRequest {
+  carrierId: string;
+  /** Name of a stored profile; the canonical layout when absent. */
+  profileName?: string;
+  /** The name recorded for the file (its base name is used in carrier record refs). */
+  fileName: string;
+  /** Opens the file's bytes (called once). */
+  open: () => Readable;
+  /** The SHA-256 when already known (a file on disk is hashed first, so a repeat costs no parsing). */
+  sha256?: string;
+}
+
+export interface IngestResult {
+  fileId: string;
+  sha256: string;
+  rowsRead: number;
+  accepted: number;
+  rejected: number;
+  skipped: number;
+  /** The same bytes were ingested before for this carrier: nothing changed. */
+  alreadyIngested: boolean;
+  /** rejected: the profile fails a file with a bad row, and this one had one, so no row was stored. */
+  status: 'loaded' | 'rejected';
+}
+
+const BLANK = '\\N\t'.repeat(13);
+const copyEscape = (s: string) => s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+const problemLine = (p: RowProblem) => `${p.line}\t${BLANK}${copyEscape(p.column)}\t${copyEscape(p.reason)}\n`;
+
+export async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
+/**
+ * Loads one carrier CDR file: csv-parse -> validation -> COPY into a staging table -> set-based
+ * insert, all in one transaction, so a file is stored with all its accepted rows or not at all
+ * (a crash in the middle leaves nothing, and the same file ingested again completes it). Memory
+ * stays flat: rows stream through and are never collected.
+ */
+@Injectable()
+export class IngestService {
+  constructor(
+    private readonly carriers: CarriersService,
+    private readonly files: CarrierFilesRepository,
+    private readonly transactions: TransactionRunner,
+  ) {}
+
+  async addProfile(carrierId: string, name: string, definition: unknown): Promise<CarrierFileProfile> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw invalidInput(`profile name ${JSON.stringify(name)} must be 1-64 letters, digits, '.', '_' or '-'`);
+    await this.carriers.requireCarrier(carrierId);
+    const profile = parseProfile(definition, `profile ${name}`);
+    await this.files.upsertProfile(carrierId, name, definition as Record<string, unknown>);
+    return profile;
+  }
+
+  async loadProfile(carrierId: string, name?: string): Promise<CarrierFileProfile> {
+    if (!name) return CANONICAL_PROFILE;
+    const stored = await this.files.findProfile(carrierId, name);
+    if (!stored) throw notFound(`carrier ${carrierId} has no profile ${name} (ocrecon profiles add ${name} --carrier ${carrierId} <profile.json>)`);
+    return parseProfile(stored.definition, `profile ${name}`);
+  }
+
+  /** A file on disk: hashed first, so re-sending a file already stored costs no parsing at all. */
+  async ingestFile(path: string, carrierId: string, profileName?: string): Promise<IngestResult> {
+    let sha256: string;
+    try {
+      sha256 = await sha256OfFile(path);
+    } catch (error) {
+      throw invalidInput(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    return this.ingest({ carrierId, profileName, fileName: basename(path), sha256, open: () => createReadStream(path) });
+  }
+
+  async ingest(request: IngestRequest): Promise<IngestResult> {
+    const carrier = await this.carriers.requireCarrier(request.carrierId);
+    const profile = await this.loadProfile(carrier.id, request.profileName);
+    if (request.sha256) {
+      const existing = await this.files.findFileBySha(null, carrier.id, request.sha256);
+      if (existing) return this.repeated(existing.id, request.sha256, existing.status);
+    }
+    return this.transactions.run(async (tx) => {
+      await this.files.lockCarrierForIngest(tx, carrier.id);
+      if (request.sha256) {
+        const existing = await this.files.findFileBySha(tx, carrier.id, request.sha256);
+        if (existing) return this.repeated(existing.id, request.sha256, existing.status);
+      }
+      // The row is created with a provisional hash when the caller could not hash first (an upload
+      // stream); it is set once the bytes have been read.
+      const provisional = request.sha256 ?? `pending-${process.pid}-${Date.now()}`.padEnd(64, '0').slice(0, 64);
+      const fileId = await this.files.createFile(tx, {
+        carrierId: carrier.id, sha256: provisional, fileName: request.fileName, profileName: request.profileName ?? null,
+      });
+      const hash = createHash('sha256');
+      const stats = { rowsRead: 0, rejectedLines: 0, validRows: 0 };
+      const copyText = this.parseToCopyText(request.open(), profile, hash, stats);
+      await this.files.copyIntoStage(tx, copyText);
+      const sha256 = hash.digest('hex');
+      if (request.sha256 && sha256 !== request.sha256) throw invalidInput(`${request.fileName} changed while it was being ingested; ingest it again`);
+      if (!request.sha256) {
+        const existing = await this.files.findFileBySha(tx, carrier.id, sha256);
+        if (existing) throw new RepeatedFile(existing.id, sha256, existing.status);
+        await tx.queryRunner.query(`UPDATE carrier_files SET sha256 = $2 WHERE id = $1`, [fileId, sha256]);
+      }
+      await this.files.storeRowProblems(tx, carrier.id, fileId);
+
+      let counts: { accepted: number; skipped: number; conflicts: number };
+      let status: 'loaded' | 'rejected' = 'loaded';
+      if (profile.failFileOnBadRow) {
+        const held = await this.files.checkRecordIdsBeforeInsert(tx, carrier.id, fileId);
+        if (stats.rejectedLines > 0 || held.conflicts > 0) {
+          status = 'rejected';
+          counts = { accepted: 0, ...held };
+        } else counts = await this.files.insertStagedRows(tx, carrier.id, fileId, stats.validRows);
+      } else counts = await this.files.insertStagedRows(tx, carrier.id, fileId, stats.validRows);
+
+      const result: IngestResult = {
+        fileId, sha256, rowsRead: stats.rowsRead, accepted: counts.accepted, rejected: stats.rejectedLines + counts.conflicts,
+        skipped: counts.skipped, alreadyIngested: false, status,
+      };
+      await this.files.completeFile(tx, fileId, result);
+      return result;
+    }).catch((error) => {
+      if (error instanceof RepeatedFile) return this.repeated(error.fileId, error.sha256, error.status);
+      throw error;
+    });
+  }
+
+  private repeated(fileId: string, sha256: string, status: 'loaded' | 'rejected'): IngestResult {
+    return { fileId, sha256, rowsRead: 0, accepted: 0, rejected: 0, skipped: 0, alreadyIngested: true, status };
+  }
+
+  /**
+   * bytes -> (hash) -> csv-parse -> validation -> COPY text. Lines are counted as a text editor
+   * does, the header being line 1, including lines inside quoted fields, so every report names the
+   * line the carrier will find. A record csv-parse cannot read is reported at the line it names.
+   */
+  private parseToCopyText(input: Readable, profile: CarrierFileProfile, hash: ReturnType<typeof createHash>, stats: { rowsRead: number; rejectedLines: number; validRows: number }): Readable {
+    const parser = parse({ delimiter: profile.delimiter, bom: true, relax_column_count: true, skip_records_with_error: true });
+    let validate: ReturnType<typeof makeRowValidator> | null = null;
+    let header: string[] | null = null;
+    let nextLine = 1;
+    let buffer = '';
+    const out = new Transform({
+      writableObjectMode: true,
+      transform(fields: string[], _enc, done) {
+        const line = nextLine;
+        nextLine += 1;
+        for (const f of fields) if (f.length > 0 && f.indexOf('\n') >= 0) nextLine += f.split('\n').length - 1;
+        try {
+          if (!validate) {
+            if (profile.header) {
+              header = fields;
+              validate = makeRowValidator(profile, resolveColumns(profile, fields), header);
+              return done();
+            }
+            validate = makeRowValidator(profile, resolveColumns(profile, null), null);
+          }
+          if (fields.length === 1 && fields[0].trim() === '') return done(); // a blank line
+          stats.rowsRead += 1;
+          const result = validate(fields, line);
+          if (result.ok) {
+            stats.validRows += 1;
+            buffer += result.copyLine;
+          } else {
+            stats.rejectedLines += 1;
+            for (const p of result.problems) buffer += problemLine(p);
+          }
+          if (buffer.length >= 65536) {
+            this.push(buffer);
+            buffer = '';
+          }
+          done();
+        } catch (error) {
+          done(error as Error);
+        }
+      },
+      flush(done) {
+        if (!validate && profile.header) return done(invalidInput('the file is empty: no header row'));
+        if (buffer) this.push(buffer);
+        buffer = '';
+        done();
+      },
+    });
+    parser.on('skip', (err: Error & { lines?: number }) => {
+      const line = err.lines ?? nextLine;
+      stats.rowsRead += 1;
+      stats.rejectedLines += 1;
+      buffer += problemLine({ line, column: '', reason: `malformed CSV: ${err.message}` });
+      nextLine = line + 1;
+    });
+    const tap = new PassThrough();
+    tap.on('data', (chunk: Buffer) => hash.update(chunk));
+    input.on('error', (e) => out.destroy(e));
+    input.pipe(tap).pipe(parser).pipe(out);
+    parser.on('error', (e) => out.destroy(e));
+    return out;
+  }
+}
+
+class RepeatedFile extends Error {
+  constructor(readonly fileId: string, readonly sha256: string, readonly status: 'loaded' | 'rejected') {
+    super('file already ingested');
+  }
+}

@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { CommandFactory } from 'nest-commander';
+import { CliModule } from './cli/cli.module';
+import { loadConfig } from './config/app-config';
+import { hasPendingMigrations, openDatabase } from './database/runtime';
+import { ErrorCode, OcreconError } from './common/ocrecon-error';
+
+const NO_DATABASE = new Set(['help', '--help', '-h', '--version', '-V']);
+
+/** One line on stderr and a non-zero exit: what every failing command does. */
+function fail(error: unknown): void {
+  const message = error instanceof OcreconError || (error as Error)?.name === 'ConfigError' || (error as Error)?.name === 'EmbeddedPostgresError'
+    ? (error as Error).message
+    : `unexpected error: ${(error as Error)?.stack ?? error}`;
+  process.stderr.write(`ocrecon: ${message.split('\n')[0]}\n`);
+  if (!(error instanceof OcreconError) && process.env.OCRECON_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
+  process.exitCode = 1;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  const command = argv[2];
+  let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
+  try {
+    const config = loadConfig(process.env);
+    const databaseUrl = command === undefined || NO_DATABASE.has(command) ? 'postgres://unused/none' : (db = await openDatabase(config)).url;
+    if (db && !db.embedded && command !== 'migrate' && (await hasPendingMigrations(databaseUrl))) {
+      throw new OcreconError(ErrorCode.Unavailable, 'the database schema is not current: run `ocrecon migrate` first');
+    }
+    await CommandFactory.run(CliModule.register({ config, databaseUrl }), {
+      cliName: 'ocrecon',
+      logger: ['error'],
+      serviceErrorHandler: fail,
+      errorHandler: (err) => {
+        // commander's own errors (unknown option, missing argument) were already printed by it.
+        if ((err as { exitCode?: number }).exitCode) process.exitCode = (err as { exitCode?: number }).exitCode;
+      },
+    });
+  } catch (error) {
+    fail(error);
+  } finally {
+    await db?.stop().catch(() => undefined);
+  }
+}
+
+if (require.main === module) void main().then(() => process.exit(process.exitCode ?? 0));

@@ -1,0 +1,29 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppModule } from '../app.module';
+import { RuntimeOptions } from '../database/database.module';
+import { IngestCommand, IngestErrorsCommand } from './ingest.commands';
+import { MigrateCommand } from './migrate.command';
+import {
+  CarriersAddCommand, CarriersCommand, CarriersListCommand, ProfilesAddCommand, ProfilesCommand, TenantsAddCommand, TenantsCommand,
+} from './registry.commands';
+
+import { DatabaseUrl } from './tokens';
+
+/** The `ocrecon` command line: thin commands over the application's services. */
+@Module({})
+export class CliModule {
+  static register(options: RuntimeOptions): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [AppModule.register(options)],
+      providers: [
+        { provide: DatabaseUrl, useValue: options.databaseUrl },
+        MigrateCommand,
+        CarriersCommand, ...CarriersCommand.registerWithSubCommands(),
+        TenantsCommand, ...TenantsCommand.registerWithSubCommands(),
+        ProfilesCommand, ...ProfilesCommand.registerWithSubCommands(),
+        IngestCommand, IngestErrorsCommand,
+      ],
+    };
+  }
+}

@@ -1,0 +1,8 @@
+/** How a command prints its result: one JSON document with --json, a short human line otherwise. */
+export function printResult(result: unknown, json: boolean | undefined, human: () => string): void {
+  if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else process.stdout.write(human() + '\n');
+}
+
+/** Commander option parser for repeatable options (`--operator-name A --operator-name B`). */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

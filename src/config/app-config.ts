@@ -1,0 +1,92 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
+
+/** Keys whose values must never reach a log line or an error message. */
+export const SECRET_KEYS = new Set(['AZURE_CLIENT_SECRET', 'DATABASE_URL']);
+
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * The one typed configuration object (house style #9): read from the environment once, validated at
+ * start, and injected everywhere else. Nothing else reads process.env.
+ */
+export class AppConfig {
+  /** A PostgreSQL URL. Absent: the engine runs its own embedded PostgreSQL under dataDir. */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^postgres(ql)?:\/\//, { message: '$property must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @IsString()
+  OCRECON_DATA_DIR: string = './.ocrecon';
+
+  /** Port of the embedded PostgreSQL; 0 picks a free one. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  OCRECON_EMBEDDED_PG_PORT: number = 0;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT: number = 3000;
+
+  @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+  LOG_LEVEL: string = 'info';
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  AZURE_CLIENT_ID?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  AZURE_CLIENT_SECRET?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  AZURE_CLIENT_CERTIFICATE_PATH?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  GRAPH_BASE_URL?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  AZURE_AUTHORITY_HOST?: string;
+
+  /** Rows per COPY chunk during ingest; between chunks the bad rows of the chunk are written. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  OCRECON_INGEST_CHUNK_ROWS: number = 50000;
+}
+
+export class ConfigError extends Error {}
+
+/** Validates the environment; throws a ConfigError naming every bad key (never its value). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new AppConfig()).concat(
+    'DATABASE_URL', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PATH',
+    'GRAPH_BASE_URL', 'AZURE_AUTHORITY_HOST',
+  );
+  const picked: Record<string, string> = {};
+  for (const key of known) if (env[key] !== undefined) picked[key] = env[key] as string;
+  const config = plainToInstance(AppConfig, picked);
+  const errors = validateSync(config, { forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const detail = errors
+      .map((e) => `${e.property} ${Object.values(e.constraints ?? {}).map((m) => m.replace(/^\S+ /, '')).join('; ')}`)
+      .join(', ');
+    throw new ConfigError(`invalid configuration: ${detail}`);
+  }
+  return config;
+}

@@ -1,0 +1,18 @@
+import { CarrierEntity } from '../carriers/carrier.entity';
+import { TenantEntity } from '../carriers/tenant.entity';
+import { CarrierCdrEntity } from '../carrier-files/carrier-cdr.entity';
+import { CarrierFileEntity } from '../carrier-files/carrier-file.entity';
+import { CarrierProfileEntity } from '../carrier-files/carrier-profile.entity';
+import { IngestErrorEntity } from '../carrier-files/ingest-error.entity';
+import { MicrosoftCallRowEntity } from '../microsoft-logs/microsoft-call-row.entity';
+
+/** Every entity of the application; the migrations must describe exactly these (a test checks). */
+export const ENTITIES = [
+  CarrierEntity,
+  TenantEntity,
+  CarrierProfileEntity,
+  CarrierFileEntity,
+  CarrierCdrEntity,
+  IngestErrorEntity,
+  MicrosoftCallRowEntity,
+];

@@ -1,0 +1,62 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { dataSourceOptions } from './data-source-options';
+import { startEmbeddedPostgres } from './embedded-postgres';
+
+export interface DatabaseHandle {
+  url: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+const EMBEDDED_DATABASE = 'ocrecon';
+
+/**
+ * The database a process works on: DATABASE_URL when set, otherwise the embedded PostgreSQL under
+ * OCRECON_DATA_DIR, started now (its `ocrecon` database created and migrated on first use) and
+ * stopped by stop().
+ */
+export async function openDatabase(config: AppConfig): Promise<DatabaseHandle> {
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL, embedded: false, stop: async () => undefined };
+  const server = await startEmbeddedPostgres(config.OCRECON_DATA_DIR, config.OCRECON_EMBEDDED_PG_PORT);
+  try {
+    const admin = new Client({ connectionString: server.url });
+    await admin.connect();
+    try {
+      const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_DATABASE]);
+      if (!rowCount) await admin.query(`CREATE DATABASE ${EMBEDDED_DATABASE}`);
+    } finally {
+      await admin.end();
+    }
+    const url = server.url.replace(/\/postgres$/, `/${EMBEDDED_DATABASE}`);
+    await runMigrations(url);
+    return { url, embedded: true, stop: () => server.stop() };
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Applies pending migrations; returns the names applied. */
+export async function runMigrations(url: string): Promise<string[]> {
+  const ds = new DataSource(dataSourceOptions(url, { extra: { max: 1, application_name: 'ocrecon-migrate' } }));
+  await ds.initialize();
+  try {
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/** True when the database's schema lacks a migration of this build. */
+export async function hasPendingMigrations(url: string): Promise<boolean> {
+  const ds = new DataSource(dataSourceOptions(url, { extra: { max: 1 } }));
+  await ds.initialize();
+  try {
+    return await ds.showMigrations();
+  } finally {
+    await ds.destroy();
+  }
+}

@@ -1,0 +1,105 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Dec, decimalTransformer } from '../common/decimal';
+
+export const MICROSOFT_SOURCES = ['pstn', 'direct-routing'] as const;
+export type MicrosoftSource = (typeof MICROSOFT_SOURCES)[number];
+
+/**
+ * One row of Microsoft's PSTN (pstnCallLogRow) or Direct Routing (directRoutingLogRow) log, keyed by
+ * the customer tenant and Graph's row `id` (a re-pulled row replaces the stored one). Money is
+ * `numeric` without a scale so Graph's decimals are kept to the last digit; the raw row is evidence.
+ */
+@Entity({ name: 'microsoft_call_rows' })
+@Index('ix_microsoft_call_rows_tenant_start', ['tenantId', 'startTime'])
+@Index('ix_microsoft_call_rows_call', ['callId'])
+export class MicrosoftCallRowEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'uuid' })
+  tenantId: string;
+
+  @PrimaryColumn({ type: 'text' })
+  id: string;
+
+  @Column({ type: 'text' })
+  source: MicrosoftSource;
+
+  /** pstn: `callId`; direct-routing: `correlationId`. Not guaranteed unique. */
+  @Column({ name: 'call_id', type: 'text', nullable: true })
+  callId: string | null;
+
+  @Column({ name: 'user_id', type: 'text', nullable: true })
+  userId: string | null;
+
+  @Column({ name: 'user_principal_name', type: 'text', nullable: true })
+  userPrincipalName: string | null;
+
+  @Column({ name: 'user_display_name', type: 'text', nullable: true })
+  userDisplayName: string | null;
+
+  @Column({ name: 'start_time', type: 'timestamptz', nullable: true })
+  startTime: Date | null;
+
+  @Column({ name: 'end_time', type: 'timestamptz', nullable: true })
+  endTime: Date | null;
+
+  @Column({ name: 'duration_seconds', type: 'integer', nullable: true })
+  durationSeconds: number | null;
+
+  @Column({ type: 'numeric', nullable: true, transformer: decimalTransformer })
+  charge: Dec | null;
+
+  @Column({ name: 'connection_charge', type: 'numeric', nullable: true, transformer: decimalTransformer })
+  connectionCharge: Dec | null;
+
+  @Column({ type: 'text', nullable: true })
+  currency: string | null;
+
+  @Column({ name: 'call_type', type: 'text', nullable: true })
+  callType: string | null;
+
+  @Column({ name: 'caller_number', type: 'text', nullable: true })
+  callerNumber: string | null;
+
+  @Column({ name: 'callee_number', type: 'text', nullable: true })
+  calleeNumber: string | null;
+
+  @Column({ name: 'destination_context', type: 'text', nullable: true })
+  destinationContext: string | null;
+
+  @Column({ name: 'destination_name', type: 'text', nullable: true })
+  destinationName: string | null;
+
+  @Column({ name: 'conference_id', type: 'text', nullable: true })
+  conferenceId: string | null;
+
+  @Column({ name: 'license_capability', type: 'text', nullable: true })
+  licenseCapability: string | null;
+
+  @Column({ name: 'inventory_type', type: 'text', nullable: true })
+  inventoryType: string | null;
+
+  /** `Microsoft` or the Operator Connect carrier's name; matched case-insensitively to carriers. */
+  @Column({ type: 'text', nullable: true })
+  operator: string | null;
+
+  @Column({ name: 'call_duration_source', type: 'text', nullable: true })
+  callDurationSource: string | null;
+
+  @Column({ name: 'tenant_country_code', type: 'text', nullable: true })
+  tenantCountryCode: string | null;
+
+  @Column({ name: 'usage_country_code', type: 'text', nullable: true })
+  usageCountryCode: string | null;
+
+  /** direct-routing only. */
+  @Column({ name: 'successful_call', type: 'boolean', nullable: true })
+  successfulCall: boolean | null;
+
+  @Column({ name: 'final_sip_code', type: 'integer', nullable: true })
+  finalSipCode: number | null;
+
+  @Column({ type: 'jsonb' })
+  raw: Record<string, unknown>;
+
+  @Column({ name: 'stored_at', type: 'timestamptz', default: () => 'now()' })
+  storedAt: Date;
+}
