@@ -1,0 +1,42 @@
+import { BenchSection, openBenchContext } from './bench-context';
+import { ingestBench } from './ingest.bench';
+
+/**
+ * `npm run bench [-- --rows N] [--only name,name]`: runs each section and prints, as its last line,
+ * one JSON object with every figure. Sections are independent (each makes its own database).
+ */
+const SECTIONS: Record<string, BenchSection> = {
+  ingest: ingestBench,
+};
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const rowsArg = args.indexOf('--rows');
+  const rows = rowsArg >= 0 ? Number(args[rowsArg + 1]) : 1_000_000;
+  if (!Number.isInteger(rows) || rows < 1) throw new Error('--rows must be a positive whole number');
+  const onlyArg = args.indexOf('--only');
+  const only = onlyArg >= 0 ? args[onlyArg + 1].split(',') : Object.keys(SECTIONS);
+  const ctx = await openBenchContext(rows);
+  const figures: Record<string, number | string> = { rows };
+  try {
+    for (const name of only) {
+      const section = SECTIONS[name];
+      if (!section) throw new Error(`no bench section ${name} (have: ${Object.keys(SECTIONS).join(', ')})`);
+      process.stderr.write(`bench: ${name}…\n`);
+      const out = await section(ctx);
+      process.stderr.write(`bench: ${name}: ${JSON.stringify(out)}\n`);
+      Object.assign(figures, out);
+    }
+  } finally {
+    await ctx.close();
+  }
+  process.stdout.write(JSON.stringify(figures) + '\n');
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`bench failed: ${error?.stack ?? error}\n`);
+    process.exit(1);
+  },
+);
