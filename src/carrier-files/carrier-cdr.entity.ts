@@ -1,6 +1,5 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { Dec, decimalTransformer } from '../common/decimal';
-import { CarrierFileEntity } from './carrier-file.entity';
 
 /**
  * One accepted carrier CDR row. Keyed by carrier (every query filters on carrier_id first), so
@@ -18,12 +17,13 @@ export class CarrierCdrEntity {
   @Column({ name: 'carrier_id', type: 'text' })
   carrierId: string;
 
+  /**
+   * The carrier file the row came from. No foreign key: rows are written only by the ingest that
+   * creates their file, in the same transaction, and a per-row RI trigger would cost a third of
+   * the load time of a large file.
+   */
   @Column({ name: 'file_id', type: 'uuid' })
   fileId: string;
-
-  @ManyToOne(() => CarrierFileEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'file_id', foreignKeyConstraintName: 'fk_carrier_cdrs_file' })
-  file?: CarrierFileEntity;
 
   /** Line in the file, the header being line 1 (as in the ingest error report). */
   @Column({ type: 'integer' })

@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { Tx } from '../database/transaction';
-import { STAGE_COLUMNS } from './cdr-row';
+import { RowProblem, STAGE_COLUMNS } from './cdr-row';
 import { CarrierFileEntity } from './carrier-file.entity';
 import { CarrierProfileEntity } from './carrier-profile.entity';
 import { IngestErrorEntity } from './ingest-error.entity';
@@ -56,6 +56,10 @@ export class CarrierFilesRepository {
     return rows[0].id;
   }
 
+  async setFileSha(tx: Tx, fileId: string, sha256: string): Promise<void> {
+    await tx.queryRunner.query(`UPDATE carrier_files SET sha256 = $2 WHERE id = $1`, [fileId, sha256]);
+  }
+
   async completeFile(tx: Tx, fileId: string, counts: Pick<CarrierFileEntity, 'status' | 'rowsRead' | 'accepted' | 'rejected' | 'skipped'>): Promise<void> {
     await tx.queryRunner.query(
       `UPDATE carrier_files SET status = $2, rows_read = $3, accepted = $4, rejected = $5, skipped = $6 WHERE id = $1`,
@@ -64,9 +68,46 @@ export class CarrierFilesRepository {
   }
 
   /**
+   * Streams COPY text (carrier_id, file_id, then STAGE_COLUMNS) straight into carrier_cdrs. The fast
+   * path: rows go in as fast as PostgreSQL maintains the indexes, while Node parses the next ones.
+   * Throws RecordIdTaken when a record_id is already stored (the caller then uses the staging path).
+   */
+  async copyIntoCdrs(tx: Tx, source: Readable): Promise<number> {
+    const client = await this.client(tx);
+    const copy = client.query(copyFrom(`COPY carrier_cdrs (carrier_id, file_id, ${CDR_COLUMNS}) FROM STDIN`));
+    try {
+      await pipeline(source, copy);
+    } catch (error) {
+      const e = error as { code?: string; constraint?: string };
+      if (e.code === '23505' && e.constraint === 'uq_carrier_cdrs_carrier_record') throw new RecordIdTaken();
+      throw error;
+    }
+    return copy.rowCount;
+  }
+
+  async savepoint(tx: Tx, name: string): Promise<void> {
+    await tx.queryRunner.query(`SAVEPOINT ${name}`);
+  }
+
+  async rollbackToSavepoint(tx: Tx, name: string): Promise<void> {
+    await tx.queryRunner.query(`ROLLBACK TO SAVEPOINT ${name}`);
+  }
+
+  async storeProblems(tx: Tx, carrierId: string, fileId: string, problems: RowProblem[]): Promise<void> {
+    for (let i = 0; i < problems.length; i += 10000) {
+      const page = problems.slice(i, i + 10000);
+      await tx.queryRunner.query(
+        `INSERT INTO carrier_file_errors (carrier_id, file_id, line, "column", reason)
+         SELECT $1, $2, * FROM unnest($3::int[], $4::text[], $5::text[])`,
+        [carrierId, fileId, page.map((p) => p.line), page.map((p) => p.column), page.map((p) => p.reason)],
+      );
+    }
+  }
+
+  /**
    * Streams COPY text into a transaction-scoped staging table: valid rows carry their values, bad
-   * rows only their line, column and reason. The table has no index and no WAL, so this is as fast
-   * as PostgreSQL can take rows; set-based statements then move them.
+   * rows only their line, column and reason. The table has no index and no WAL; set-based
+   * statements then move the rows, deciding record_id repeats and conflicts.
    */
   async copyIntoStage(tx: Tx, source: Readable): Promise<void> {
     await tx.queryRunner.query(
@@ -82,7 +123,7 @@ export class CarrierFilesRepository {
   }
 
   /** The row problems found while parsing, into the file's error report. */
-  async storeRowProblems(tx: Tx, carrierId: string, fileId: string): Promise<void> {
+  async storeStagedProblems(tx: Tx, carrierId: string, fileId: string): Promise<void> {
     await tx.queryRunner.query(
       `INSERT INTO carrier_file_errors (carrier_id, file_id, line, "column", reason)
        SELECT $1, $2, line, error_column, error_reason FROM ingest_stage WHERE error_reason IS NOT NULL ORDER BY line`,
@@ -124,14 +165,16 @@ export class CarrierFilesRepository {
   }
 
   /**
-   * Moves the valid staged rows into carrier_cdrs in line order. A record_id the carrier already
+   * Moves the valid staged rows into carrier_cdrs in line order: a temporary table is scanned in the
+   * order COPY wrote it (no synchronized or parallel scans on temp tables), so of two lines with one
+   * record_id the earlier is stored, without sorting a million rows. A record_id the carrier already
    * has (from an earlier file, or an earlier line of this one) is not inserted; only when some row
    * was held back does a second pass tell apart the repeats (skipped) from the conflicts.
    */
   async insertStagedRows(tx: Tx, carrierId: string, fileId: string, validRows: number): Promise<FinalizeCounts> {
     const inserted = await tx.queryRunner.query(
       `INSERT INTO carrier_cdrs (carrier_id, file_id, ${CDR_COLUMNS})
-       SELECT $1, $2, ${CDR_COLUMNS} FROM ingest_stage WHERE error_reason IS NULL ORDER BY line
+       SELECT $1, $2, ${CDR_COLUMNS} FROM ingest_stage WHERE error_reason IS NULL
        ON CONFLICT (carrier_id, record_id) WHERE record_id IS NOT NULL DO NOTHING`,
       [carrierId, fileId],
       true,
@@ -188,3 +231,10 @@ export class CarrierFilesRepository {
   }
 }
 
+
+/** A record_id of the file is already stored for the carrier: the direct COPY cannot decide it. */
+export class RecordIdTaken extends Error {
+  constructor() {
+    super('a record_id of the file is already stored');
+  }
+}

@@ -11,10 +11,10 @@ export interface RowProblem {
   reason: string;
 }
 
-/** A validated row, already encoded as one line of PostgreSQL COPY text (see STAGE_COLUMNS). */
-export type RowResult = { ok: true; copyLine: string } | { ok: false; problems: RowProblem[] };
+/** A validated row, already encoded as the COPY text fields of STAGE_COLUMNS (tab-separated, no line end). */
+export type RowResult = { ok: true; copyFields: string } | { ok: false; problems: RowProblem[] };
 
-/** The staging table's columns, in COPY order. */
+/** The carrier_cdrs columns a file provides, in COPY order. */
 export const STAGE_COLUMNS = [
   'line', 'record_id', 'call_id', 'tenant_id', 'direction', 'start_time', 'end_time', 'duration_seconds',
   'billable_seconds', 'caller_number', 'callee_number', 'charge', 'connection_charge', 'currency',
@@ -24,7 +24,7 @@ const MAX_ID_LENGTH = 512;
 const NULL = '\\N';
 
 /** COPY text escaping: backslash and the three control characters that would end a field or row. */
-function copyText(value: string): string {
+export function copyText(value: string): string {
   return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : value;
 }
 
@@ -111,13 +111,13 @@ export function makeRowValidator(profile: CarrierFileProfile, indexes: Map<Canon
       if (profile.defaultCurrency) currency = profile.defaultCurrency;
       else fail('currency', 'is required when a charge is present');
     }
-    if (start && end && end.epochMicros < start.epochMicros) fail('end_time', `${end.iso} is before start_time ${start.iso}`);
+    if (start && end && end.iso < start.iso) fail('end_time', `${end.iso} is before start_time ${start.iso}`);
     if (problems) return { ok: false, problems };
 
     const billable = billingIncrement && duration !== null ? String(billableSeconds(duration, billingIncrement.first, billingIncrement.next)) : NULL;
-    const copyLine =
+    const copyFields =
       `${line}\t${recordId === null ? NULL : copyText(recordId)}\t${callId === null ? NULL : copyText(callId)}\t${tenant ?? NULL}\t${direction ?? NULL}\t` +
-      `${start!.iso}\t${end ? end.iso : NULL}\t${duration}\t${billable}\t${caller}\t${callee}\t${charge ?? NULL}\t${connection ?? NULL}\t${currency ?? NULL}\t\\N\t\\N\n`;
-    return { ok: true, copyLine };
+      `${start!.iso}\t${end ? end.iso : NULL}\t${duration}\t${billable}\t${caller}\t${callee}\t${charge ?? NULL}\t${connection ?? NULL}\t${currency ?? NULL}`;
+    return { ok: true, copyFields };
   };
 }

@@ -8,8 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import { CarriersService } from '../carriers/carriers.service';
 import { invalidInput, notFound } from '../common/ocrecon-error';
 import { TransactionRunner } from '../database/transaction';
-import { makeRowValidator, resolveColumns, RowProblem } from './cdr-row';
-import { CarrierFilesRepository } from './carrier-files.repository';
+import { copyText, makeRowValidator, resolveColumns, RowProblem } from './cdr-row';
+import { CarrierFilesRepository, FinalizeCounts, RecordIdTaken } from './carrier-files.repository';
 import { CANONICAL_PROFILE, CarrierFileProfile, parseProfile } from './profile';
 
 export interface IngestRequest {
@@ -18,7 +18,10 @@ export interface IngestRequest {
   profileName?: string;
   /** The name recorded for the file (its base name is used in carrier record refs). */
   fileName: string;
-  /** Opens the file's bytes (called once). */
+  /**
+   * Opens the file's bytes. Called once, or twice when the fast path gives way to the staging path:
+   * a source that cannot be read twice (an upload) is spooled to a file first.
+   */
   open: () => Readable;
   /** The SHA-256 when already known (a file on disk is hashed first, so a repeat costs no parsing). */
   sha256?: string;
@@ -38,8 +41,7 @@ export interface IngestResult {
 }
 
 const BLANK = '\\N\t'.repeat(13);
-const copyEscape = (s: string) => s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
-const problemLine = (p: RowProblem) => `${p.line}\t${BLANK}${copyEscape(p.column)}\t${copyEscape(p.reason)}\n`;
+const problemLine = (p: RowProblem) => `${p.line}\t${BLANK}${copyText(p.column)}\t${copyText(p.reason)}\n`;
 
 export async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -106,28 +108,50 @@ export class IngestService {
       const fileId = await this.files.createFile(tx, {
         carrierId: carrier.id, sha256: provisional, fileName: request.fileName, profileName: request.profileName ?? null,
       });
-      const hash = createHash('sha256');
-      const stats = { rowsRead: 0, rejectedLines: 0, validRows: 0 };
-      const copyText = this.parseToCopyText(request.open(), profile, hash, stats);
-      await this.files.copyIntoStage(tx, copyText);
-      const sha256 = hash.digest('hex');
+      // Fast path: straight into carrier_cdrs, bad rows collected on the side. It gives way to the
+      // staging path when a record_id is already stored (repeat or conflict: decided set-based),
+      // when the bad rows are too many to hold, or when the profile fails a file on a bad row.
+      let outcome: { stats: ParseStats; sha256: string; counts: FinalizeCounts; status: 'loaded' | 'rejected' } | null = null;
+      if (!profile.failFileOnBadRow) {
+        await this.files.savepoint(tx, 'direct_copy');
+        const problems: RowProblem[] = [];
+        const parsed = this.parse(request.open(), profile, (rowFields) => `${carrier.id}\t${fileId}\t${rowFields}\n`, (p) => {
+          if (problems.length >= MAX_PROBLEMS_IN_MEMORY) throw new TooManyProblems();
+          problems.push(p);
+          return '';
+        });
+        try {
+          const accepted = await this.files.copyIntoCdrs(tx, parsed.text);
+          await this.files.storeProblems(tx, carrier.id, fileId, problems);
+          outcome = { stats: parsed.stats, sha256: parsed.sha256(), counts: { accepted, skipped: 0, conflicts: 0 }, status: 'loaded' };
+        } catch (error) {
+          if (!(error instanceof RecordIdTaken || error instanceof TooManyProblems)) throw error;
+          await this.files.rollbackToSavepoint(tx, 'direct_copy');
+        }
+      }
+      if (!outcome) {
+        const parsed = this.parse(request.open(), profile, (rowFields) => `${rowFields}\t\\N\t\\N\n`, problemLine);
+        await this.files.copyIntoStage(tx, parsed.text);
+        const { stats } = parsed;
+        if (stats.rejectedLines > 0) await this.files.storeStagedProblems(tx, carrier.id, fileId);
+        let counts: FinalizeCounts;
+        let status: 'loaded' | 'rejected' = 'loaded';
+        if (profile.failFileOnBadRow) {
+          const held = await this.files.checkRecordIdsBeforeInsert(tx, carrier.id, fileId);
+          if (stats.rejectedLines > 0 || held.conflicts > 0) {
+            status = 'rejected';
+            counts = { accepted: 0, ...held };
+          } else counts = await this.files.insertStagedRows(tx, carrier.id, fileId, stats.validRows);
+        } else counts = await this.files.insertStagedRows(tx, carrier.id, fileId, stats.validRows);
+        outcome = { stats, sha256: parsed.sha256(), counts, status };
+      }
+      const { stats, counts, status, sha256 } = outcome;
       if (request.sha256 && sha256 !== request.sha256) throw invalidInput(`${request.fileName} changed while it was being ingested; ingest it again`);
       if (!request.sha256) {
         const existing = await this.files.findFileBySha(tx, carrier.id, sha256);
         if (existing) throw new RepeatedFile(existing.id, sha256, existing.status);
-        await tx.queryRunner.query(`UPDATE carrier_files SET sha256 = $2 WHERE id = $1`, [fileId, sha256]);
+        await this.files.setFileSha(tx, fileId, sha256);
       }
-      await this.files.storeRowProblems(tx, carrier.id, fileId);
-
-      let counts: { accepted: number; skipped: number; conflicts: number };
-      let status: 'loaded' | 'rejected' = 'loaded';
-      if (profile.failFileOnBadRow) {
-        const held = await this.files.checkRecordIdsBeforeInsert(tx, carrier.id, fileId);
-        if (stats.rejectedLines > 0 || held.conflicts > 0) {
-          status = 'rejected';
-          counts = { accepted: 0, ...held };
-        } else counts = await this.files.insertStagedRows(tx, carrier.id, fileId, stats.validRows);
-      } else counts = await this.files.insertStagedRows(tx, carrier.id, fileId, stats.validRows);
 
       const result: IngestResult = {
         fileId, sha256, rowsRead: stats.rowsRead, accepted: counts.accepted, rejected: stats.rejectedLines + counts.conflicts,
@@ -149,11 +173,14 @@ export class IngestService {
    * bytes -> (hash) -> csv-parse -> validation -> COPY text. Lines are counted as a text editor
    * does, the header being line 1, including lines inside quoted fields, so every report names the
    * line the carrier will find. A record csv-parse cannot read is reported at the line it names.
+   * `row` frames a valid row's COPY fields; `problem` turns a problem into COPY text (or keeps it
+   * aside and returns '').
    */
-  private parseToCopyText(input: Readable, profile: CarrierFileProfile, hash: ReturnType<typeof createHash>, stats: { rowsRead: number; rejectedLines: number; validRows: number }): Readable {
+  private parse(input: Readable, profile: CarrierFileProfile, row: (copyFields: string) => string, problem: (p: RowProblem) => string) {
+    const hash = createHash('sha256');
+    const stats: ParseStats = { rowsRead: 0, rejectedLines: 0, validRows: 0 };
     const parser = parse({ delimiter: profile.delimiter, bom: true, relax_column_count: true, skip_records_with_error: true });
     let validate: ReturnType<typeof makeRowValidator> | null = null;
-    let header: string[] | null = null;
     let nextLine = 1;
     let buffer = '';
     const out = new Transform({
@@ -165,8 +192,7 @@ export class IngestService {
         try {
           if (!validate) {
             if (profile.header) {
-              header = fields;
-              validate = makeRowValidator(profile, resolveColumns(profile, fields), header);
+              validate = makeRowValidator(profile, resolveColumns(profile, fields), fields);
               return done();
             }
             validate = makeRowValidator(profile, resolveColumns(profile, null), null);
@@ -176,10 +202,10 @@ export class IngestService {
           const result = validate(fields, line);
           if (result.ok) {
             stats.validRows += 1;
-            buffer += result.copyLine;
+            buffer += row(result.copyFields);
           } else {
             stats.rejectedLines += 1;
-            for (const p of result.problems) buffer += problemLine(p);
+            for (const p of result.problems) buffer += problem(p);
           }
           if (buffer.length >= 65536) {
             this.push(buffer);
@@ -201,17 +227,32 @@ export class IngestService {
       const line = err.lines ?? nextLine;
       stats.rowsRead += 1;
       stats.rejectedLines += 1;
-      buffer += problemLine({ line, column: '', reason: `malformed CSV: ${err.message}` });
+      try {
+        buffer += problem({ line, column: '', reason: `malformed CSV: ${err.message}` });
+      } catch (error) {
+        out.destroy(error as Error);
+      }
       nextLine = line + 1;
     });
     const tap = new PassThrough();
     tap.on('data', (chunk: Buffer) => hash.update(chunk));
     input.on('error', (e) => out.destroy(e));
-    input.pipe(tap).pipe(parser).pipe(out);
     parser.on('error', (e) => out.destroy(e));
-    return out;
+    out.on('close', () => input.destroy());
+    input.pipe(tap).pipe(parser).pipe(out);
+    return { text: out as Readable, stats, sha256: () => hash.digest('hex') };
   }
 }
+
+interface ParseStats {
+  rowsRead: number;
+  rejectedLines: number;
+  validRows: number;
+}
+
+/** More bad rows than the fast path keeps in memory: the staging path stores them as it goes. */
+class TooManyProblems extends Error {}
+const MAX_PROBLEMS_IN_MEMORY = 20000;
 
 class RepeatedFile extends Error {
   constructor(readonly fileId: string, readonly sha256: string, readonly status: 'loaded' | 'rejected') {

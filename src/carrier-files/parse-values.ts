@@ -9,7 +9,7 @@ export class FieldError extends Error {}
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,12}))?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** An instant in microseconds since the epoch (exact: fits a double's integer range until year 2255). */
+/** An instant: its canonical text (formatInstant) and, except on the UTC fast path, microseconds since the epoch. */
 export interface ParsedInstant {
   epochMicros: number;
   iso: string;
@@ -34,11 +34,15 @@ function fractionMicros(fraction: string | undefined): number {
   return Number((fraction + '000000').slice(0, 6));
 }
 
+/**
+ * The canonical text of an instant: UTC, always six fraction digits (2026-11-01T10:00:05.123000Z).
+ * Being fixed-width, two canonical texts compare as strings in time order.
+ */
 export function formatInstant(epochMicros: number): string {
   const ms = Math.floor(epochMicros / 1000);
   const micros = epochMicros - ms * 1000;
   const iso = new Date(ms).toISOString(); // 2026-11-01T10:00:05.123Z
-  return micros === 0 ? iso : `${iso.slice(0, 23)}${String(micros).padStart(3, '0')}Z`;
+  return `${iso.slice(0, 23)}${String(micros).padStart(3, '0')}Z`;
 }
 
 const offsetCache = new Map<string, Map<number, number>>();
@@ -100,6 +104,11 @@ export function parseIsoInstant(text: string, zone: string | null): ParsedInstan
   const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]), h = Number(m[4]), mi = Number(m[5]);
   const s = m[6] ? Number(m[6]) : 0;
   checkCalendar(y, mo, d, h, mi, s);
+  if (m[8] === 'Z' || m[8] === 'z') {
+    // Already UTC (nearly every carrier row): the canonical text is built from the parts, no Date.
+    const frac = ((m[7] ?? '') + '000000').slice(0, 6);
+    return { iso: `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}.${frac}Z`, epochMicros: NaN };
+  }
   const wallMs = Date.UTC(y, mo - 1, d, h, mi, s) + (m[7] ? Number((m[7] + '000').slice(0, 3)) : 0);
   const micros = m[7] ? Number((m[7] + '000000').slice(3, 6)) : 0;
   return instant(wallMs, micros, m[8] ? parseOffset(m[8]) : null, zone);

@@ -3,19 +3,19 @@ import { normalizeNumber } from '../../src/carrier-files/normalize-number';
 
 describe('parseInstant', () => {
   it.each([
-    ['2026-11-01T10:00:05Z', 'iso', null, '2026-11-01T10:00:05.000Z'],
-    ['2026-11-01T11:00:05+01:00', 'iso', null, '2026-11-01T10:00:05.000Z'],
-    ['2026-11-01T05:00:05-0500', 'iso', null, '2026-11-01T10:00:05.000Z'],
+    ['2026-11-01T10:00:05Z', 'iso', null, '2026-11-01T10:00:05.000000Z'],
+    ['2026-11-01T11:00:05+01:00', 'iso', null, '2026-11-01T10:00:05.000000Z'],
+    ['2026-11-01T05:00:05-0500', 'iso', null, '2026-11-01T10:00:05.000000Z'],
     ['2026-11-01 10:00:05.1234567Z', 'iso', null, '2026-11-01T10:00:05.123456Z'], // 7th digit truncated
-    ['2026-11-01T10:00:05.5Z', 'iso', null, '2026-11-01T10:00:05.500Z'],
+    ['2026-11-01T10:00:05.5Z', 'iso', null, '2026-11-01T10:00:05.500000Z'],
     ['2026-11-01T23:59:59.999999Z', 'iso', null, '2026-11-01T23:59:59.999999Z'],
-    ['2024-02-29T00:00:00Z', 'iso', null, '2024-02-29T00:00:00.000Z'],
-    ['2026-07-01T12:00:00', 'iso', 'Europe/Paris', '2026-07-01T10:00:00.000Z'], // CEST
-    ['2026-12-01T12:00:00', 'iso', 'Europe/Paris', '2026-12-01T11:00:00.000Z'], // CET
-    ['01/12/2026 12:00:00', 'DD/MM/YYYY HH:mm:ss', 'UTC', '2026-12-01T12:00:00.000Z'],
-    ['20261201120000.25', 'YYYYMMDDHHmmss.S', 'America/New_York', '2026-12-01T17:00:00.250Z'],
-    ['1793527205', 'epoch-s', null, '2026-11-01T10:00:05.000Z'],
-    ['1793527205123', 'epoch-ms', null, '2026-11-01T10:00:05.123Z'],
+    ['2024-02-29T00:00:00Z', 'iso', null, '2024-02-29T00:00:00.000000Z'],
+    ['2026-07-01T12:00:00', 'iso', 'Europe/Paris', '2026-07-01T10:00:00.000000Z'], // CEST
+    ['2026-12-01T12:00:00', 'iso', 'Europe/Paris', '2026-12-01T11:00:00.000000Z'], // CET
+    ['01/12/2026 12:00:00', 'DD/MM/YYYY HH:mm:ss', 'UTC', '2026-12-01T12:00:00.000000Z'],
+    ['20261201120000.25', 'YYYYMMDDHHmmss.S', 'America/New_York', '2026-12-01T17:00:00.250000Z'],
+    ['1793527205', 'epoch-s', null, '2026-11-01T10:00:05.000000Z'],
+    ['1793527205123', 'epoch-ms', null, '2026-11-01T10:00:05.123000Z'],
   ])('%s (%s, %s) is %s', (text, format, zone, iso) => {
     expect(parseInstant(text, format, zone).iso).toBe(iso);
   });
@@ -34,10 +34,12 @@ describe('parseInstant', () => {
     expect(() => parseInstant(text, format, zone)).toThrow(FieldError);
   });
 
-  it('keeps microsecond order between two instants', () => {
+  it('gives canonical texts that sort in time order whatever the input form', () => {
     const a = parseInstant('2026-11-01T10:00:05.000001Z', 'iso', null);
     const b = parseInstant('2026-11-01T11:00:05.000002+01:00', 'iso', null);
-    expect(b.epochMicros - a.epochMicros).toBe(1);
+    const c = parseInstant('2026-11-01T10:00:05.00001Z', 'iso', null);
+    expect(b.epochMicros).toBe(Date.UTC(2026, 10, 1, 10, 0, 5) * 1000 + 2);
+    expect([c.iso, b.iso, a.iso].sort()).toEqual([a.iso, b.iso, c.iso]);
   });
 });
 
