@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
 import { CliModule } from './cli/cli.module';
-import { loadConfig } from './config/app-config';
+import { ConfigError, loadConfig } from './config/app-config';
+import { EmbeddedPostgresError } from './database/embedded-postgres';
 import { hasPendingMigrations, openDatabase } from './database/runtime';
 import { ErrorCode, OcreconError } from './common/ocrecon-error';
 
@@ -9,7 +10,7 @@ const NO_DATABASE = new Set(['help', '--help', '-h', '--version', '-V']);
 
 /** One line on stderr and a non-zero exit: what every failing command does. */
 function fail(error: unknown): void {
-  const message = error instanceof OcreconError || (error as Error)?.name === 'ConfigError' || (error as Error)?.name === 'EmbeddedPostgresError'
+  const message = error instanceof OcreconError || error instanceof ConfigError || error instanceof EmbeddedPostgresError
     ? (error as Error).message
     : `unexpected error: ${(error as Error)?.stack ?? error}`;
   process.stderr.write(`ocrecon: ${message.split('\n')[0]}\n`);

@@ -15,7 +15,9 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-export class EmbeddedPostgresError extends Error {}
+export class EmbeddedPostgresError extends Error {
+  override name = 'EmbeddedPostgresError';
+}
 
 // TypeScript would turn import() into require(), which cannot load an ES module from CommonJS.
 const nativeImport = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<any>;
