@@ -3,6 +3,7 @@ import { AppModule } from '../app.module';
 import { RuntimeOptions } from '../database/database.module';
 import { IngestCommand, IngestErrorsCommand } from './ingest.commands';
 import { MigrateCommand } from './migrate.command';
+import { ImportMicrosoftCommand, PullCommand } from './microsoft.commands';
 import {
   CarriersAddCommand, CarriersCommand, CarriersListCommand, ProfilesAddCommand, ProfilesCommand, TenantsAddCommand, TenantsCommand,
 } from './registry.commands';
@@ -23,6 +24,7 @@ export class CliModule {
         TenantsCommand, ...TenantsCommand.registerWithSubCommands(),
         ProfilesCommand, ...ProfilesCommand.registerWithSubCommands(),
         IngestCommand, IngestErrorsCommand,
+        PullCommand, ImportMicrosoftCommand,
       ],
     };
   }

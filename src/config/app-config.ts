@@ -68,6 +68,42 @@ export class AppConfig {
   @IsInt()
   @Min(100)
   OCRECON_INGEST_CHUNK_ROWS: number = 50000;
+
+  /** Graph requests allowed per tenant per window (Graph's limit is 200 per 60 s per app per tenant). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  OCRECON_GRAPH_RATE_LIMIT: number = 190;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  OCRECON_GRAPH_RATE_WINDOW_MS: number = 60000;
+
+  /** First backoff step for 503/504/network errors (doubled per retry, with full jitter). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  OCRECON_GRAPH_BACKOFF_BASE_MS: number = 1000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  OCRECON_GRAPH_BACKOFF_MAX_MS: number = 60000;
+
+  /** Retries of one Graph request before the tenant is given up for this run (it resumes next run). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  OCRECON_GRAPH_MAX_RETRIES: number = 8;
+
+  /** Tenants pulled at the same time (each has its own rate limit). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  OCRECON_PULL_CONCURRENCY: number = 4;
 }
 
 export class ConfigError extends Error {}

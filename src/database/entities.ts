@@ -5,6 +5,8 @@ import { CarrierFileEntity } from '../carrier-files/carrier-file.entity';
 import { CarrierProfileEntity } from '../carrier-files/carrier-profile.entity';
 import { IngestErrorEntity } from '../carrier-files/ingest-error.entity';
 import { MicrosoftCallRowEntity } from '../microsoft-logs/microsoft-call-row.entity';
+import { MicrosoftDialoutAggregateEntity } from '../microsoft-logs/microsoft-dialout-aggregate.entity';
+import { MicrosoftPullEntity } from '../microsoft-logs/microsoft-pull.entity';
 
 /** Every entity of the application; the migrations must describe exactly these (a test checks). */
 export const ENTITIES = [
@@ -15,4 +17,6 @@ export const ENTITIES = [
   CarrierCdrEntity,
   IngestErrorEntity,
   MicrosoftCallRowEntity,
+  MicrosoftPullEntity,
+  MicrosoftDialoutAggregateEntity,
 ];

@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { stringify } from 'lossless-json';
+import { DataSource } from 'typeorm';
+import { Tx } from '../database/transaction';
+import { StoredCallRow, StoredDialoutAggregate } from './graph-row';
+import { MicrosoftPullEntity } from './microsoft-pull.entity';
+
+export interface UpsertCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+export interface PullPage {
+  nextLink: string | null;
+  received: number;
+  counts: UpsertCounts;
+  rejected: number;
+  problems: unknown[];
+}
+
+const CALL_COLUMNS = [
+  ['id', 'text'], ['source', 'text'], ['call_id', 'text'], ['user_id', 'text'], ['user_principal_name', 'text'], ['user_display_name', 'text'],
+  ['start_time', 'timestamptz'], ['end_time', 'timestamptz'], ['duration_seconds', 'integer'], ['charge', 'numeric'], ['connection_charge', 'numeric'],
+  ['currency', 'text'], ['call_type', 'text'], ['caller_number', 'text'], ['callee_number', 'text'], ['destination_context', 'text'],
+  ['destination_name', 'text'], ['conference_id', 'text'], ['license_capability', 'text'], ['inventory_type', 'text'], ['operator', 'text'],
+  ['call_duration_source', 'text'], ['tenant_country_code', 'text'], ['usage_country_code', 'text'], ['successful_call', 'boolean'],
+  ['final_sip_code', 'integer'], ['raw', 'jsonb'],
+] as const;
+
+const names = CALL_COLUMNS.map(([n]) => n);
+/**
+ * One statement per batch: the rows travel as one JSON parameter (money as decimal text, raw rows
+ * with their numbers as sent), are expanded by jsonb_to_recordset and upserted on (tenant_id, id).
+ * A row whose stored copy is identical is left alone, so the counts say what really changed.
+ */
+const UPSERT_CALL_ROWS = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(${CALL_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})
+), upserted AS (
+  INSERT INTO microsoft_call_rows (tenant_id, ${names.join(', ')}, stored_at)
+  SELECT $1::uuid, ${names.join(', ')}, now() FROM input
+  ON CONFLICT (tenant_id, id) DO UPDATE SET ${names.filter((n) => n !== 'id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')}, stored_at = now()
+  WHERE microsoft_call_rows.raw IS DISTINCT FROM EXCLUDED.raw OR microsoft_call_rows.source IS DISTINCT FROM EXCLUDED.source
+  RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM upserted`;
+
+@Injectable()
+export class MicrosoftLogsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Upserts rows of one tenant by id; a repeated id within the batch keeps its last copy. */
+  async upsertCallRows(tx: Tx, tenantId: string, rows: StoredCallRow[]): Promise<UpsertCounts> {
+    if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+    const byId = new Map<string, StoredCallRow>();
+    for (const r of rows) byId.set(r.id, r);
+    const unique = [...byId.values()];
+    const [r] = await tx.queryRunner.query(UPSERT_CALL_ROWS, [tenantId, stringify(unique)]);
+    return { inserted: r.inserted, updated: r.updated, unchanged: rows.length - r.inserted - r.updated };
+  }
+
+  /** The pull of this tenant, source and window that stopped before its end, if any. */
+  async findUnfinishedPull(tenantId: string, source: string, fromIso: string, toIso: string): Promise<MicrosoftPullEntity | null> {
+    return this.dataSource.getRepository(MicrosoftPullEntity).findOne({
+      where: [
+        { tenantId, source, windowFrom: new Date(fromIso), windowTo: new Date(toIso), status: 'running' },
+        { tenantId, source, windowFrom: new Date(fromIso), windowTo: new Date(toIso), status: 'failed' },
+      ],
+      order: { startedAt: 'DESC' },
+    });
+  }
+
+  async startPull(tenantId: string, source: string, fromIso: string, toIso: string): Promise<MicrosoftPullEntity> {
+    const repo = this.dataSource.getRepository(MicrosoftPullEntity);
+    const { identifiers } = await repo.insert({ tenantId, source, windowFrom: new Date(fromIso), windowTo: new Date(toIso), status: 'running' });
+    return (await repo.findOneBy({ id: identifiers[0].id }))!;
+  }
+
+  /** Commits a page's progress with its rows (same transaction): the cursor moves on, counts add up. */
+  async recordPage(tx: Tx, pullId: string, page: PullPage): Promise<void> {
+    await tx.queryRunner.query(
+      `UPDATE microsoft_pulls SET next_link = $2, pages = pages + 1, rows_received = rows_received + $3,
+         rows_inserted = rows_inserted + $4, rows_updated = rows_updated + $5, rows_unchanged = rows_unchanged + $6,
+         rows_rejected = rows_rejected + $7,
+         problems = CASE WHEN $7 = 0 THEN problems WHEN coalesce(jsonb_array_length(problems), 0) < 100 THEN coalesce(problems, '[]'::jsonb) || $8::jsonb ELSE problems END,
+         status = CASE WHEN $2::text IS NULL THEN 'done' ELSE 'running' END, error = NULL,
+         updated_at = now(), finished_at = CASE WHEN $2::text IS NULL THEN now() END
+       WHERE id = $1`,
+      [pullId, page.nextLink, page.received, page.counts.inserted, page.counts.updated, page.counts.unchanged, page.rejected, JSON.stringify(page.problems.slice(0, 100))],
+    );
+  }
+
+  async failPull(pullId: string, error: string): Promise<void> {
+    await this.dataSource.query(`UPDATE microsoft_pulls SET status = 'failed', error = $2, updated_at = now() WHERE id = $1`, [pullId, error]);
+  }
+
+  async findPull(id: string): Promise<MicrosoftPullEntity | null> {
+    return this.dataSource.getRepository(MicrosoftPullEntity).findOneBy({ id });
+  }
+
+  /** Pulls of a tenant whose window overlaps [from, to), newest first: what the nightly batch asks. */
+  async findPulls(tenantId: string, fromIso: string, toIso: string): Promise<MicrosoftPullEntity[]> {
+    return this.dataSource
+      .getRepository(MicrosoftPullEntity)
+      .createQueryBuilder('p')
+      .where('p.tenant_id = :tenantId AND p.window_from < :to AND p.window_to > :from', { tenantId, from: fromIso, to: toIso })
+      .orderBy('p.started_at', 'DESC')
+      .getMany();
+  }
+
+  /** A fresh pull of a dial-out report window replaces what an earlier pull of that window stored. */
+  async clearDialoutWindow(tx: Tx, tenantId: string, fromIso: string, toIso: string): Promise<void> {
+    await tx.queryRunner.query(`DELETE FROM microsoft_dialout_aggregates WHERE tenant_id = $1 AND window_from = $2 AND window_to = $3`, [tenantId, fromIso, toIso]);
+  }
+
+  async insertDialoutAggregates(tx: Tx, tenantId: string, fromIso: string, toIso: string, rows: StoredDialoutAggregate[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const result = await tx.queryRunner.query(
+      `INSERT INTO microsoft_dialout_aggregates (tenant_id, window_from, window_to, user_id, user_principal_name, user_display_name,
+         usage_location, destination_context, currency, total_calls, total_call_seconds, total_call_charge, raw)
+       SELECT $1::uuid, $2::timestamptz, $3::timestamptz, user_id, user_principal_name, user_display_name, usage_location,
+         destination_context, currency, total_calls, total_call_seconds, total_call_charge, raw
+       FROM jsonb_to_recordset($4::jsonb) AS r(user_id text, user_principal_name text, user_display_name text, usage_location text,
+         destination_context text, currency text, total_calls integer, total_call_seconds integer, total_call_charge numeric, raw jsonb)
+       RETURNING 1`,
+      [tenantId, fromIso, toIso, stringify(rows)],
+    );
+    return result.length;
+  }
+}

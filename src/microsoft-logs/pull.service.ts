@@ -1,0 +1,213 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { CarriersService } from '../carriers/carriers.service';
+import { Cloud } from '../carriers/tenant.entity';
+import { invalidInput, notFound } from '../common/ocrecon-error';
+import { AppConfig } from '../config/app-config';
+import { TransactionRunner } from '../database/transaction';
+import { GraphTenantClient, TenantPullError } from './graph-client';
+import { GraphConnector } from './graph-connector';
+import { toDialoutAggregate, toStoredRow, StoredCallRow, StoredDialoutAggregate } from './graph-row';
+import { ValueError } from './graph-values';
+import { functionUrl, parseWindowBound, PULL_SOURCES, PullSource, splitWindow, Window, zText } from './graph-window';
+import { MicrosoftLogsRepository, UpsertCounts } from './microsoft-logs.repository';
+
+export interface SourceCounts {
+  /** Graph calls of at most 90 days made for this source (a resumed one counts once). */
+  pulls: number;
+  pages: number;
+  received: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+}
+
+export interface TenantPullResult {
+  tenantId: string;
+  cloud: Cloud;
+  ok: boolean;
+  /** Why the tenant stopped (one line naming the tenant), when !ok. */
+  error?: string;
+  sources: Partial<Record<PullSource, SourceCounts>>;
+}
+
+export interface PullReport {
+  from: string;
+  to: string;
+  tenants: TenantPullResult[];
+  failed: number;
+}
+
+export interface PullRequest {
+  tenantId?: string;
+  carrierId?: string;
+  from: string;
+  to: string;
+  /** pstn, direct-routing, dialout or all (the default). */
+  source?: string;
+}
+
+export interface PullWindowRequest {
+  tenantId: string;
+  /** The tenant's cloud; looked up in the registry when absent. */
+  cloud?: Cloud;
+  from: string;
+  to: string;
+  source?: string;
+}
+
+export type PullProgress = (e: { tenantId: string; source: PullSource; pages: number; received: number }) => void;
+
+const emptyCounts = (): SourceCounts => ({ pulls: 0, pages: 0, received: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 });
+
+/**
+ * Pulls Microsoft's call logs from Graph into microsoft_call_rows (and the dial-out report into its
+ * aggregates), tenant by tenant. Progress is committed page by page with the rows of the page, so a
+ * pull that stops (killed, throttled past its retries, refused) resumes where it stopped.
+ */
+@Injectable()
+export class PullService implements OnApplicationShutdown {
+  constructor(
+    private readonly carriers: CarriersService,
+    private readonly logs: MicrosoftLogsRepository,
+    private readonly transactions: TransactionRunner,
+    private readonly graph: GraphConnector,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationShutdown(): void {
+    this.graph.close();
+  }
+
+  /** `ocrecon pull`: every tenant of a carrier, or one tenant. A tenant that fails does not stop the others. */
+  async pull(request: PullRequest, onProgress?: PullProgress): Promise<PullReport> {
+    if (!!request.tenantId === !!request.carrierId) throw invalidInput('pull: give either --tenant or --carrier');
+    const window = this.parseWindow(request.from, request.to);
+    const sources = parseSources(request.source);
+    const targets = request.carrierId ? await this.carrierTenants(request.carrierId) : [await this.tenantTarget(request.tenantId!)];
+    this.graph.check();
+    const results: TenantPullResult[] = new Array(targets.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < targets.length) {
+        const i = next++;
+        results[i] = await this.pullTenant(targets[i], window, sources, onProgress);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.config.OCRECON_PULL_CONCURRENCY, targets.length) }, worker));
+    return { from: zText(window.fromMs), to: zText(window.toMs), tenants: results, failed: results.filter((r) => !r.ok).length };
+  }
+
+  /**
+   * One tenant, one window: the unit the nightly batch calls (for each tenant and day, and again for
+   * the trailing days Microsoft may still be filling in). Throws TenantPullError when the tenant stops.
+   */
+  async pullWindow(request: PullWindowRequest, onProgress?: PullProgress): Promise<TenantPullResult> {
+    const window = this.parseWindow(request.from, request.to);
+    const target = request.cloud ? { tenantId: request.tenantId.toLowerCase(), cloud: request.cloud } : await this.tenantTarget(request.tenantId);
+    this.graph.check();
+    const result = await this.pullTenant(target, window, parseSources(request.source), onProgress);
+    if (!result.ok) throw new TenantPullError(target.tenantId, true, result.error!);
+    return result;
+  }
+
+  private async pullTenant(target: { tenantId: string; cloud: Cloud }, window: Window, sources: PullSource[], onProgress?: PullProgress): Promise<TenantPullResult> {
+    const client = this.graph.clientFor(target);
+    const result: TenantPullResult = { ...target, ok: true, sources: {} };
+    try {
+      for (const source of sources) {
+        const counts = (result.sources[source] = emptyCounts());
+        for (const chunk of splitWindow(window)) await this.pullChunk(client, source, chunk, counts, onProgress);
+      }
+    } catch (error) {
+      if (!(error instanceof TenantPullError)) throw error;
+      result.ok = false;
+      result.error = error.message;
+    }
+    return result;
+  }
+
+  private async pullChunk(client: GraphTenantClient, source: PullSource, chunk: Window, counts: SourceCounts, onProgress?: PullProgress): Promise<void> {
+    const { tenantId, cloud } = client.target;
+    const fromIso = zText(chunk.fromMs);
+    const toIso = zText(chunk.toMs);
+    const pull = (await this.logs.findUnfinishedPull(tenantId, source, fromIso, toIso)) ?? (await this.logs.startPull(tenantId, source, fromIso, toIso));
+    let url = pull.nextLink ?? functionUrl(this.graph.graphRoot(cloud), source, chunk);
+    let page = pull.pages;
+    counts.pulls += 1;
+    try {
+      for (;;) {
+        const doc = await client.getJson(url);
+        const values = doc.value;
+        if (!Array.isArray(values)) throw new TenantPullError(tenantId, false, `tenant ${tenantId}: Graph's answer to ${url.split('(')[0]} has no value array`);
+        const nextLink = typeof doc['@odata.nextLink'] === 'string' ? (doc['@odata.nextLink'] as string) : null;
+        const problems: unknown[] = [];
+        const calls: StoredCallRow[] = [];
+        const aggregates: StoredDialoutAggregate[] = [];
+        values.forEach((value, index) => {
+          const r = source === 'dialout' ? toDialoutAggregate(value) : toStoredRow(value, source);
+          if (!r.ok) problems.push({ page: page + 1, index, id: (value as { id?: unknown })?.id ?? null, reason: r.reason });
+          else if (source === 'dialout') aggregates.push(r.row as StoredDialoutAggregate);
+          else calls.push(r.row as StoredCallRow);
+        });
+        const firstPage = page === 0;
+        const stored = await this.transactions.run(async (tx) => {
+          let c: UpsertCounts;
+          if (source === 'dialout') {
+            if (firstPage) await this.logs.clearDialoutWindow(tx, tenantId, fromIso, toIso);
+            c = { inserted: await this.logs.insertDialoutAggregates(tx, tenantId, fromIso, toIso, aggregates), updated: 0, unchanged: 0 };
+          } else c = await this.logs.upsertCallRows(tx, tenantId, calls);
+          await this.logs.recordPage(tx, pull.id, { nextLink, received: values.length, counts: c, rejected: problems.length, problems });
+          return c;
+        });
+        page += 1;
+        counts.pages += 1;
+        counts.received += values.length;
+        counts.inserted += stored.inserted;
+        counts.updated += stored.updated;
+        counts.unchanged += stored.unchanged;
+        counts.rejected += problems.length;
+        onProgress?.({ tenantId, source, pages: counts.pages, received: counts.received });
+        if (nextLink === null) return;
+        url = nextLink;
+      }
+    } catch (error) {
+      await this.logs.failPull(pull.id, (error as Error).message).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private parseWindow(from: string, to: string): Window {
+    if (!from || !to) throw invalidInput('pull: --from and --to are required');
+    let window: Window;
+    try {
+      window = { fromMs: parseWindowBound(from, '--from'), toMs: parseWindowBound(to, '--to') };
+    } catch (error) {
+      if (error instanceof ValueError) throw invalidInput(`pull: ${error.message}`);
+      throw error;
+    }
+    if (window.toMs <= window.fromMs) throw invalidInput(`pull: --to ${to} must be after --from ${from} (windows are half-open)`);
+    return window;
+  }
+
+  private async tenantTarget(tenantId: string): Promise<{ tenantId: string; cloud: Cloud }> {
+    const links = await this.carriers.findTenantLinks(tenantId);
+    if (links.length === 0) throw notFound(`tenant ${tenantId} is not registered (ocrecon tenants add ${tenantId} --carrier …)`);
+    const clouds = [...new Set(links.map((l) => l.cloud))];
+    if (clouds.length > 1) throw invalidInput(`tenant ${tenantId} is registered on several clouds (${clouds.join(', ')}); fix its registration`);
+    return { tenantId: links[0].tenantId, cloud: clouds[0] };
+  }
+
+  private async carrierTenants(carrierId: string): Promise<{ tenantId: string; cloud: Cloud }[]> {
+    await this.carriers.requireCarrier(carrierId);
+    const tenants = await this.carriers.listTenants(carrierId);
+    if (tenants.length === 0) throw invalidInput(`carrier ${carrierId} has no tenants (ocrecon tenants add <tenantGuid> --carrier ${carrierId})`);
+    return tenants.map((t) => ({ tenantId: t.tenantId, cloud: t.cloud }));
+  }
+}
+
+export function parseSources(source: string | undefined): PullSource[] {
+  if (source === undefined || source === 'all') return [...PULL_SOURCES];
+  if ((PULL_SOURCES as readonly string[]).includes(source)) return [source as PullSource];
+  throw invalidInput(`--source must be one of ${PULL_SOURCES.join(', ')} or all, got ${JSON.stringify(source)}`);
+}
