@@ -84,13 +84,13 @@ export function* sampleCalls(options: { rows: number; dayStartMs: number; tenant
   }
 }
 
-/** Writes calls as a canonical carrier file, streaming (flat memory for any row count). */
-export async function writeCanonicalFile(path: string, calls: Iterable<SampleCall>): Promise<number> {
+/** Writes calls (or raw lines, for malformed rows) as a canonical carrier file, streaming (flat memory). */
+export async function writeCanonicalFile(path: string, calls: Iterable<SampleCall | string>): Promise<number> {
   const out = createWriteStream(path);
   let count = 0;
   let chunk = CANONICAL_HEADER + '\n';
   for (const call of calls) {
-    chunk += canonicalRow(call);
+    chunk += typeof call === 'string' ? call + '\n' : canonicalRow(call);
     count++;
     if (chunk.length > 1 << 16) {
       if (!out.write(chunk)) await once(out, 'drain');
