@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CarrierFilesModule } from './carrier-files/carrier-files.module';
 import { CarriersModule } from './carriers/carriers.module';
 import { CoreModule, RuntimeOptions } from './database/database.module';
+import { DiscrepanciesModule } from './discrepancies/discrepancies.module';
+import { MatchingModule } from './matching/matching.module';
 import { MicrosoftLogsModule } from './microsoft-logs/microsoft-logs.module';
 
 /** The application: every feature module over one database. The CLI and the HTTP server both use it. */
@@ -10,8 +12,8 @@ export class AppModule {
   static register(options: RuntimeOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.register(options), CarriersModule, CarrierFilesModule, MicrosoftLogsModule],
-      exports: [CarriersModule, CarrierFilesModule, MicrosoftLogsModule],
+      imports: [CoreModule.register(options), CarriersModule, CarrierFilesModule, MicrosoftLogsModule, MatchingModule, DiscrepanciesModule],
+      exports: [CarriersModule, CarrierFilesModule, MicrosoftLogsModule, MatchingModule, DiscrepanciesModule],
     };
   }
 }

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppModule } from '../app.module';
 import { RuntimeOptions } from '../database/database.module';
 import { IngestCommand, IngestErrorsCommand } from './ingest.commands';
+import { MatchingCommands } from './matching.commands';
 import { MigrateCommand } from './migrate.command';
 import { ImportMicrosoftCommand, PullCommand } from './microsoft.commands';
 import {
@@ -24,6 +25,7 @@ export class CliModule {
         TenantsCommand, ...TenantsCommand.registerWithSubCommands(),
         ProfilesCommand, ...ProfilesCommand.registerWithSubCommands(),
         IngestCommand, IngestErrorsCommand,
+        ...MatchingCommands,
         PullCommand, ImportMicrosoftCommand,
       ],
     };

@@ -7,6 +7,10 @@ import { IngestErrorEntity } from '../carrier-files/ingest-error.entity';
 import { MicrosoftCallRowEntity } from '../microsoft-logs/microsoft-call-row.entity';
 import { MicrosoftDialoutAggregateEntity } from '../microsoft-logs/microsoft-dialout-aggregate.entity';
 import { MicrosoftPullEntity } from '../microsoft-logs/microsoft-pull.entity';
+import { DailyControlEntity } from '../matching/daily-control.entity';
+import { ReconciliationRunEntity } from '../matching/reconciliation-run.entity';
+import { DiscrepancyEventEntity } from '../discrepancies/discrepancy-event.entity';
+import { DiscrepancyEntity } from '../discrepancies/discrepancy.entity';
 
 /** Every entity of the application; the migrations must describe exactly these (a test checks). */
 export const ENTITIES = [
@@ -19,4 +23,8 @@ export const ENTITIES = [
   MicrosoftCallRowEntity,
   MicrosoftPullEntity,
   MicrosoftDialoutAggregateEntity,
+  ReconciliationRunEntity,
+  DailyControlEntity,
+  DiscrepancyEntity,
+  DiscrepancyEventEntity,
 ];

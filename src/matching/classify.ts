@@ -1,6 +1,8 @@
 import { Dec } from '../common/decimal';
 import { Pair, PairingResult } from './pair-records';
-import { CarrierRecord, DiscrepancyKind, MatchMethod, MatchSettings, MicrosoftRecord, Micros, moneyTotal } from './rules';
+import { CarrierRecord, DiscrepancyKind, MatchMethod, MatchSettings, MicrosoftRecord, Micros, moneyTotal, normalizeCurrency } from './rules';
+
+export { normalizeCurrency };
 
 /**
  * Classification (reconciliation-rules.md v1 § Classification) as pure functions: what each pair,
@@ -33,11 +35,6 @@ export interface Discrepancy {
 
 const ZERO = new Dec(0);
 
-/** ISO 4217 as compared: trimmed, upper case, empty = missing. */
-export const normalizeCurrency = (c: string | null | undefined): string | null => {
-  const t = (c ?? '').trim().toUpperCase();
-  return t === '' ? null : t;
-};
 
 /**
  * CURRENCY_MISMATCH: both sides carry money (total ≠ 0) and the currencies are not the same known

@@ -1,5 +1,5 @@
 import { Dec } from '../common/decimal';
-import { absMicros, CarrierRecord, MatchMethod, MatchSettings, MICROS_PER_SECOND, MicrosoftRecord, Micros, moneyTotal } from './rules';
+import { absMicros, CarrierRecord, MatchMethod, MatchSettings, MICROS_PER_SECOND, MicrosoftRecord, Micros, moneyTotal, normalizeCurrency } from './rules';
 
 /**
  * The pairing rules of reconciliation-rules.md v1 as pure functions: the reference the SQL passes
@@ -103,7 +103,7 @@ function greedy(candidates: Candidate[], method: MatchMethod, pairedM: Set<Micro
 
 /** Rule 1's equality: call id (empty included), start, numbers, duration and money as numbers, currency. */
 export function duplicateKey(c: CarrierRecord): string {
-  return [c.callId ?? '', c.start.toString(), c.caller, c.callee, c.durationSeconds.toFixed(), moneyTotal(c).toFixed(), c.currency ?? ''].join('\u0000');
+  return [c.callId ?? '', c.start.toString(), c.caller, c.callee, c.durationSeconds.toFixed(), moneyTotal(c).toFixed(), normalizeCurrency(c.currency) ?? ''].join('\u0000');
 }
 
 export function pairRecords(microsoft: readonly MicrosoftRecord[], carrier: readonly CarrierRecord[], settings: MatchSettings): PairingResult {

@@ -68,6 +68,12 @@ export interface CarrierRecord {
 
 export const MICROS_PER_SECOND = 1_000_000n;
 
+/** ISO 4217 as compared: trimmed, upper case, empty = missing. */
+export const normalizeCurrency = (c: string | null | undefined): string | null => {
+  const t = (c ?? '').trim().toUpperCase();
+  return t === '' ? null : t;
+};
+
 export const absMicros = (a: Micros, b: Micros): Micros => (a > b ? a - b : b - a);
 
 /** charge + connection charge, a missing amount counting as 0 (rules § Classification). */

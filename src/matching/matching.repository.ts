@@ -1,0 +1,149 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Tx } from '../database/transaction';
+import * as Q from './matching.sql';
+
+export interface StagedCounts {
+  microsoft: number;
+  carrier: number;
+}
+
+export interface WindowTotalRow {
+  currency: string | null;
+  microsoft_total: string;
+  carrier_total: string;
+}
+
+export interface ControlRow {
+  day: string;
+  tenant_id: string | null;
+  carrier_has_data: boolean;
+  microsoft_calls: number;
+  microsoft_seconds: string;
+  microsoft_money: string | null;
+  carrier_calls: number;
+  carrier_seconds: string;
+  carrier_money: string | null;
+  currency: string | null;
+  matched_calls: number;
+}
+
+/**
+ * The matcher's SQL passes (matching.sql.ts) on one transaction. The window's rows go into
+ * transaction-scoped temporary tables; nothing of the window is held in Node's memory.
+ */
+@Injectable()
+export class MatchingRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** One snapshot for every pass (so a concurrent ingest is seen entirely or not at all), and room to sort. */
+  async beginSnapshot(tx: Tx): Promise<void> {
+    await tx.queryRunner.query(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
+    await tx.queryRunner.query(`SET LOCAL work_mem = '256MB'`);
+  }
+
+  /** One run per carrier at a time: re-runs of overlapping windows would fight over the same discrepancies. */
+  async lockCarrier(tx: Tx, carrierId: string): Promise<void> {
+    await tx.queryRunner.query(`SELECT pg_advisory_xact_lock(hashtext('ocrecon.reconcile'), hashtext($1))`, [carrierId]);
+  }
+
+  async createRun(tx: Tx, run: { carrierId: string; from: string; to: string; ruleSetVersion: number; settings: object }): Promise<string> {
+    const [row] = await tx.queryRunner.query(
+      `INSERT INTO reconciliation_runs (carrier_id, window_from, window_to, rule_set_version, settings) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [run.carrierId, run.from, run.to, run.ruleSetVersion, JSON.stringify(run.settings)],
+    );
+    return row.id;
+  }
+
+  async finishRun(tx: Tx, runId: string, inputs: object, result: object): Promise<void> {
+    await tx.queryRunner.query(`UPDATE reconciliation_runs SET inputs = $2, result = $3, finished_at = clock_timestamp() WHERE id = $1`, [
+      runId, JSON.stringify(inputs), JSON.stringify(result),
+    ]);
+  }
+
+  /** Stages both sides of the window with its margins, and the days without carrier data. */
+  async stageWindow(tx: Tx, carrierId: string, from: string, to: string, nearSeconds: number, farSeconds: number): Promise<StagedCounts> {
+    const q = tx.queryRunner;
+    await q.query(Q.STAGE_WINDOW_CALL_IDS, [carrierId, from, to]);
+    await q.query(`ANALYZE rc_ids`);
+    const margins = [carrierId, from, to, nearSeconds, farSeconds];
+    await q.query(Q.STAGE_MICROSOFT, margins);
+    await q.query(Q.STAGE_CARRIER, margins);
+    await q.query(Q.STAGE_DAYS_WITHOUT_CARRIER_DATA, [carrierId, from, to]);
+    await q.query(Q.CREATE_PAIRS);
+    await q.query(`ANALYZE rc_m; ANALYZE rc_c`);
+    const [m] = await q.query(`SELECT count(*)::int AS n FROM rc_m`);
+    const [c] = await q.query(`SELECT count(*)::int AS n FROM rc_c`);
+    return { microsoft: m.n, carrier: c.n };
+  }
+
+  /** Rule 2, then rule 3: candidates, then greedy rounds. Returns the pairs made by each. */
+  async pairRows(tx: Tx, callIdWindowSeconds: number, matchWindowSeconds: number): Promise<{ callId: number; numbersAndTime: number; rounds: number }> {
+    let round = 0;
+    const pass = async (candidates: string, window: number, method: string): Promise<number> => {
+      await tx.queryRunner.query(`TRUNCATE rc_cand`);
+      await tx.queryRunner.query(candidates, [window]);
+      await tx.queryRunner.query(`ANALYZE rc_cand`);
+      let paired = 0;
+      for (;;) {
+        round += 1;
+        const made = (await tx.queryRunner.query(Q.PAIR_ROUND, [method, round], true)).affected ?? 0;
+        if (made === 0) break;
+        paired += made;
+        const left = (await tx.queryRunner.query(Q.DROP_TAKEN_CANDIDATES, [round], true)).affected ?? 0;
+        void left;
+        const [{ n }] = await tx.queryRunner.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM rc_cand LIMIT 1) x`);
+        if (n === 0) break;
+      }
+      return paired;
+    };
+    const callId = await pass(Q.CANDIDATES_BY_CALL_ID, callIdWindowSeconds, 'CALL_ID');
+    await tx.queryRunner.query(`ANALYZE rc_pairs`);
+    const numbersAndTime = await pass(Q.CANDIDATES_BY_NUMBERS, matchWindowSeconds, 'NUMBERS_AND_TIME');
+    return { callId, numbersAndTime, rounds: round };
+  }
+
+  async classifyWindow(tx: Tx, from: string, to: string, durationTolerance: string, chargeTolerance: string): Promise<void> {
+    await tx.queryRunner.query(Q.STAGE_FOUND, [from, to, durationTolerance, chargeTolerance]);
+  }
+
+  /** Replaces the window's stored discrepancies with those found, keeping each survivor's review state. */
+  async storeDiscrepancies(tx: Tx, carrierId: string, runId: string, from: string, to: string): Promise<{ created: number; kept: number; removed: number }> {
+    const removed = (await tx.queryRunner.query(Q.DELETE_VANISHED, [carrierId, from, to], true)).affected ?? 0;
+    const [row] = await tx.queryRunner.query(Q.UPSERT_FOUND, [carrierId, runId]);
+    return { created: row.created, kept: row.kept, removed };
+  }
+
+  async countFound(tx: Tx): Promise<{ kind: string; n: number }[]> {
+    return tx.queryRunner.query(Q.COUNT_FOUND);
+  }
+
+  async windowTotals(tx: Tx, from: string, to: string): Promise<WindowTotalRow[]> {
+    return tx.queryRunner.query(Q.WINDOW_TOTALS, [from, to]);
+  }
+
+  async inputChecksums(tx: Tx): Promise<{ side: string; rows: number; checksum: string }[]> {
+    return tx.queryRunner.query(Q.INPUT_CHECKSUMS);
+  }
+
+  async daysWithoutCarrierData(tx: Tx): Promise<string[]> {
+    const rows: { day: string }[] = await tx.queryRunner.query(`SELECT to_char(day, 'YYYY-MM-DD') AS day FROM rc_silent_days ORDER BY 1`);
+    return rows.map((r) => r.day);
+  }
+
+  async storeControls(tx: Tx, carrierId: string, runId: string, from: string, to: string): Promise<ControlRow[]> {
+    await tx.queryRunner.query(Q.INSERT_CONTROLS, [from, to, runId, carrierId]);
+    return tx.queryRunner.query(
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, tenant_id, carrier_has_data, microsoft_calls, microsoft_seconds::text, microsoft_money::text,
+              carrier_calls, carrier_seconds::text, carrier_money::text, currency, matched_calls
+       FROM reconciliation_daily_controls WHERE run_id = $1 ORDER BY day, tenant_id NULLS LAST`,
+      [runId],
+    );
+  }
+
+  /** The most recent run of a carrier that covered a window exactly, if any. */
+  async findRun(runId: string): Promise<{ id: string; result: Record<string, unknown> } | null> {
+    const rows = await this.dataSource.query(`SELECT id, result FROM reconciliation_runs WHERE id = $1`, [runId]);
+    return rows[0] ?? null;
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * The SQL passes of reconciliation-rules.md v1, in the order they run. Every statement works on the
+ * whole window at once (set-based); the pure functions in pair-records.ts / classify.ts /
+ * reconcile-reference.ts are the reference they are checked against (test/medium/reconcile-equivalence.spec.ts).
+ *
+ * Parameters shared by the staging statements: $1 carrier id, $2 window from, $3 window to,
+ * $4 near margin (seconds), $5 far margin (seconds).
+ */
+
+/** normalizeMicrosoftNumber() in SQL: separators out, tel: / 00 / bare digits to +, masked `*` kept. */
+export function microsoftNumberSql(column: string): string {
+  const stripped = `regexp_replace(btrim(${column}), '[[:space:]().-]', '', 'g')`;
+  const noTel = `(CASE WHEN lower(left(${stripped}, 4)) = 'tel:' THEN substr(${stripped}, 5) ELSE ${stripped} END)`;
+  const plus = `(CASE WHEN ${noTel} LIKE '00%' THEN '+' || substr(${noTel}, 3) WHEN ${noTel} ~ '^[0-9]' THEN '+' || ${noTel} ELSE ${noTel} END)`;
+  return `(CASE WHEN ${plus} ~ '^\\+[1-9][0-9*]{1,19}$' THEN ${plus} END)`;
+}
+
+/**
+ * Join key for rule 3: the number without its last 4 digits, and its length. Masking hides at most the
+ * last 4 digits, so a masked Microsoft number and its carrier number share the key; a number whose
+ * mask reaches further ("odd") is looked up by time instead.
+ */
+export const numberKeySql = (n: string) => `(CASE WHEN length(${n}) > 8 THEN left(${n}, length(${n}) - 4) || '#' || length(${n}) ELSE ${n} END)`;
+
+const trimmedCallId = (c: string) => `nullif(btrim(${c}), '')`;
+
+/** The carrier's in-scope Microsoft rows (rules § In scope): PSTN, its tenants, its operator names. */
+const microsoftScope = `
+  SELECT m.* FROM microsoft_call_rows m
+  JOIN tenants t ON t.carrier_id = $1 AND t.tenant_id = m.tenant_id
+  WHERE m.source = 'pstn'
+    AND lower(m.operator) IN (SELECT lower(n) FROM carriers k, unnest(k.operator_names) n WHERE k.id = $1)`;
+
+/** Call ids of rows (either side) starting in the window: rows sharing one are loaded from the far margin. */
+export const STAGE_WINDOW_CALL_IDS = `
+  CREATE TEMP TABLE rc_ids ON COMMIT DROP AS
+  SELECT ${trimmedCallId('call_id')} AS call_id FROM (${microsoftScope}) s WHERE start_time >= $2 AND start_time < $3
+  UNION
+  SELECT ${trimmedCallId('call_id')} FROM carrier_cdrs WHERE carrier_id = $1 AND start_time >= $2 AND start_time < $3`;
+
+/**
+ * The Microsoft rows the window looks at (reconcile-reference.ts selectInputs): the window widened by
+ * the near margin, and rows sharing a call id with an in-window row within the far margin.
+ * mk numbers them in the rules' tie-break order (row id, then tenant).
+ */
+export const STAGE_MICROSOFT = `
+  CREATE TEMP TABLE rc_m ON COMMIT DROP AS
+  SELECT row_number() OVER (ORDER BY s.id COLLATE "C", s.tenant_id::text COLLATE "C")::int AS mk,
+         s.tenant_id, s.id, s.call_id, s.start_time, s.duration_seconds::numeric AS dur,
+         coalesce(s.duration_seconds, 0)::numeric AS dur0,
+         coalesce(s.charge, 0) + coalesce(s.connection_charge, 0) AS total,
+         nullif(upper(btrim(s.currency)), '') AS currency, s.caller, s.callee,
+         ${numberKeySql('s.caller')} AS caller_key, ${numberKeySql('s.callee')} AS callee_key
+  FROM (
+    SELECT m.tenant_id, m.id, ${trimmedCallId('m.call_id')} AS call_id, m.start_time, m.duration_seconds, m.charge, m.connection_charge,
+           m.currency, ${microsoftNumberSql('m.caller_number')} AS caller, ${microsoftNumberSql('m.callee_number')} AS callee
+    FROM (${microsoftScope}) m
+    WHERE m.start_time >= $2::timestamptz - make_interval(secs => $5) AND m.start_time < $3::timestamptz + make_interval(secs => $5)
+      AND ((m.start_time >= $2::timestamptz - make_interval(secs => $4) AND m.start_time < $3::timestamptz + make_interval(secs => $4))
+           OR ${trimmedCallId('m.call_id')} IN (SELECT call_id FROM rc_ids))
+  ) s`;
+
+/**
+ * The carrier rows the window looks at, with rule 1 applied: among rows equal in (call id, start,
+ * numbers, duration and money total as numbers, currency) the one ingested first (lowest id) takes
+ * part in matching, each other one is a duplicate. cr numbers them in the tie-break order (record
+ * ref, then ingest order).
+ */
+export const STAGE_CARRIER = `
+  CREATE TEMP TABLE rc_c ON COMMIT DROP AS
+  SELECT row_number() OVER (ORDER BY s.ref COLLATE "C", s.cdr_id)::int AS cr, s.*,
+         row_number() OVER (PARTITION BY coalesce(s.call_id, ''), s.start_time, s.caller, s.callee, s.dur, s.total, coalesce(s.currency, '')
+                            ORDER BY s.cdr_id) > 1 AS dup,
+         ${numberKeySql('s.caller')} AS caller_key, ${numberKeySql('s.callee')} AS callee_key
+  FROM (
+    SELECT c.id AS cdr_id,
+           coalesce(c.record_id, f.file_name || ':' || c.line) AS ref,
+           coalesce('id:' || c.record_id, 'file:' || c.file_id || ':' || c.line) AS ref_key,
+           ${trimmedCallId('c.call_id')} AS call_id, c.tenant_id, c.start_time, c.duration_seconds AS dur,
+           coalesce(c.charge, 0) + coalesce(c.connection_charge, 0) AS total,
+           nullif(upper(btrim(c.currency)), '') AS currency, c.caller_number AS caller, c.callee_number AS callee
+    FROM carrier_cdrs c JOIN carrier_files f ON f.id = c.file_id
+    WHERE c.carrier_id = $1
+      AND c.start_time >= $2::timestamptz - make_interval(secs => $5) AND c.start_time < $3::timestamptz + make_interval(secs => $5)
+      AND ((c.start_time >= $2::timestamptz - make_interval(secs => $4) AND c.start_time < $3::timestamptz + make_interval(secs => $4))
+           OR ${trimmedCallId('c.call_id')} IN (SELECT call_id FROM rc_ids))
+  ) s`;
+
+/** Pairs found so far (round: the iteration that found it). */
+export const CREATE_PAIRS = `
+  CREATE TEMP TABLE rc_pairs (mk int NOT NULL, cr int NOT NULL, method text NOT NULL, round int NOT NULL) ON COMMIT DROP;
+  CREATE TEMP TABLE rc_cand (mk int NOT NULL, cr int NOT NULL, ds numeric NOT NULL, dd numeric NOT NULL) ON COMMIT DROP`;
+
+/**
+ * Rule 2 candidates: same non-empty call id, |Δstart| ≤ callIdWindowSeconds ($1), tenants equal when
+ * both are named. ds = |Δstart| in seconds (exact numeric), dd = |Δduration|.
+ */
+export const CANDIDATES_BY_CALL_ID = `
+  INSERT INTO rc_cand (mk, cr, ds, dd)
+  SELECT m.mk, c.cr, abs(extract(epoch FROM m.start_time - c.start_time)), abs(m.dur0 - c.dur)
+  FROM rc_m m JOIN rc_c c ON c.call_id = m.call_id
+  WHERE NOT c.dup AND (c.tenant_id IS NULL OR c.tenant_id = m.tenant_id)
+    AND c.start_time BETWEEN m.start_time - make_interval(secs => $1) AND m.start_time + make_interval(secs => $1)`;
+
+/**
+ * Rule 3 candidates among rows still unpaired: numbers equal after normalisation (a `*` in the
+ * Microsoft number matching one digit: LIKE with `_`, equal lengths), |Δstart| ≤ matchWindowSeconds
+ * ($1), tenants equal when both are named. An equi-join on the number keys, plus a join on time
+ * alone for the rare Microsoft numbers masked beyond their last 4 digits.
+ */
+export const CANDIDATES_BY_NUMBERS = `
+  WITH m AS (
+    SELECT * FROM rc_m m WHERE m.caller IS NOT NULL AND m.callee IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rc_pairs p WHERE p.mk = m.mk)
+  ), c AS (
+    SELECT * FROM rc_c c WHERE NOT c.dup AND NOT EXISTS (SELECT 1 FROM rc_pairs p WHERE p.cr = c.cr)
+  ), joined AS (
+    SELECT m.*, c.cr, c.start_time AS c_start, c.dur AS c_dur, c.caller AS c_caller, c.callee AS c_callee, c.tenant_id AS c_tenant
+    FROM m JOIN c ON c.caller_key = m.caller_key AND c.callee_key = m.callee_key
+    UNION ALL
+    SELECT m.*, c.cr, c.start_time, c.dur, c.caller, c.callee, c.tenant_id
+    FROM m JOIN c ON c.start_time BETWEEN m.start_time - make_interval(secs => $1) AND m.start_time + make_interval(secs => $1)
+    WHERE m.caller_key LIKE '%*%' OR m.callee_key LIKE '%*%'
+  )
+  INSERT INTO rc_cand (mk, cr, ds, dd)
+  SELECT mk, cr, abs(extract(epoch FROM start_time - c_start)), abs(dur0 - c_dur)
+  FROM joined
+  WHERE c_start BETWEEN start_time - make_interval(secs => $1) AND start_time + make_interval(secs => $1)
+    AND (c_tenant IS NULL OR c_tenant = tenant_id)
+    AND length(c_caller) = length(caller) AND c_caller LIKE replace(caller, '*', '_')
+    AND length(c_callee) = length(callee) AND c_callee LIKE replace(callee, '*', '_')`;
+
+/**
+ * One round of the greedy one-to-one pairing (rules 2 and 3: candidates sorted by |Δstart|, then
+ * |Δduration|, then Microsoft row id (mk), then carrier record ref (cr)). A candidate that is the
+ * first of this order for its Microsoft row AND for its carrier row would be taken by the greedy
+ * walk (nothing earlier can claim either row), so every round takes all such "mutual best"
+ * candidates at once; removing the candidates touching them and repeating gives exactly the greedy
+ * result. $1 method, $2 round.
+ */
+export const PAIR_ROUND = `
+  WITH best_m AS (SELECT DISTINCT ON (mk) mk, cr FROM rc_cand ORDER BY mk, ds, dd, cr),
+       best_c AS (SELECT DISTINCT ON (cr) mk, cr FROM rc_cand ORDER BY cr, ds, dd, mk)
+  INSERT INTO rc_pairs (mk, cr, method, round)
+  SELECT b.mk, b.cr, $1, $2 FROM best_m b JOIN best_c USING (mk, cr)`;
+
+export const DROP_TAKEN_CANDIDATES = `
+  DELETE FROM rc_cand k
+  WHERE k.mk IN (SELECT mk FROM rc_pairs WHERE round = $1) OR k.cr IN (SELECT cr FROM rc_pairs WHERE round = $1)`;
+
+/** UTC days overlapping the window on which the carrier has no CDR at all. $1 carrier, $2 from, $3 to. */
+export const STAGE_DAYS_WITHOUT_CARRIER_DATA = `
+  CREATE TEMP TABLE rc_silent_days ON COMMIT DROP AS
+  SELECT d::date AS day
+  FROM generate_series(date_trunc('day', $2::timestamptz AT TIME ZONE 'UTC'), ($3::timestamptz AT TIME ZONE 'UTC') - interval '1 microsecond', interval '1 day') d
+  WHERE NOT EXISTS (
+    SELECT 1 FROM carrier_cdrs c
+    WHERE c.carrier_id = $1 AND c.start_time >= d AT TIME ZONE 'UTC' AND c.start_time < (d + interval '1 day') AT TIME ZONE 'UTC')`;
+
+const DISCREPANCY_COLUMNS = `kind, tenant_id, call_id, microsoft_tenant_id, microsoft_row_id, carrier_cdr_id, carrier_record_ref, carrier_ref_key,
+  start_time, microsoft_duration, carrier_duration, duration_delta, microsoft_total, microsoft_currency, carrier_total, carrier_currency,
+  money_delta, match_method`;
+
+/**
+ * Classification (rules § Classification) of everything that belongs to the window [$1, $2): pairs by
+ * their Microsoft row's start, unpaired rows and duplicates by their own. $3 duration tolerance,
+ * $4 charge tolerance.
+ */
+export const STAGE_FOUND = `
+  CREATE TEMP TABLE rc_found ON COMMIT DROP AS
+  WITH pairs AS (
+    SELECT m.tenant_id AS m_tenant, m.id AS m_id, m.call_id AS m_call, m.start_time AS m_start, m.dur AS m_dur, m.dur0, m.total AS m_total,
+           m.currency AS m_cur, c.*, p.method,
+           -- CURRENCY_MISMATCH: both sides carry money and the currencies are not one known currency.
+           (m.total <> 0 AND c.total <> 0 AND (m.currency IS NULL OR c.currency IS NULL OR m.currency <> c.currency)) AS cur_mismatch
+    FROM rc_pairs p JOIN rc_m m USING (mk) JOIN rc_c c USING (cr)
+    WHERE m.start_time >= $1 AND m.start_time < $2
+  )
+  SELECT k.kind, p.m_tenant AS tenant_id, coalesce(p.m_call, p.call_id) AS call_id, p.m_tenant AS microsoft_tenant_id, p.m_id AS microsoft_row_id,
+         p.cdr_id AS carrier_cdr_id, p.ref AS carrier_record_ref, p.ref_key AS carrier_ref_key, p.m_start AS start_time,
+         p.m_dur AS microsoft_duration, p.dur AS carrier_duration, p.dur - p.dur0 AS duration_delta,
+         p.m_total AS microsoft_total, p.m_cur AS microsoft_currency, p.total AS carrier_total, p.currency AS carrier_currency,
+         CASE WHEN p.cur_mismatch THEN NULL ELSE p.total - p.m_total END AS money_delta, p.method AS match_method
+  FROM pairs p
+  CROSS JOIN LATERAL (VALUES
+    -- DURATION_MISMATCH: |Δduration| > durationToleranceSeconds (a missing Microsoft duration counts as 0)
+    ('DURATION_MISMATCH', abs(p.dur - p.dur0) > $3),
+    ('CURRENCY_MISMATCH', p.cur_mismatch),
+    -- CHARGE_MISMATCH: |Δ(charge + connection charge)| > chargeTolerance, unless the currencies differ
+    ('CHARGE_MISMATCH', NOT p.cur_mismatch AND abs(p.total - p.m_total) > $4)
+  ) k(kind, hit)
+  WHERE k.hit
+  UNION ALL
+  -- MISSING_AT_CARRIER: an unpaired Microsoft row, unless its day has no carrier data at all.
+  SELECT 'MISSING_AT_CARRIER', m.tenant_id, m.call_id, m.tenant_id, m.id, NULL, NULL, NULL, m.start_time,
+         m.dur, NULL, -m.dur0, m.total, m.currency, NULL, NULL, -m.total, NULL
+  FROM rc_m m
+  WHERE m.start_time >= $1 AND m.start_time < $2
+    AND NOT EXISTS (SELECT 1 FROM rc_pairs p WHERE p.mk = m.mk)
+    AND (m.start_time AT TIME ZONE 'UTC')::date NOT IN (SELECT day FROM rc_silent_days)
+  UNION ALL
+  -- MISSING_AT_MICROSOFT (unpaired) and DUPLICATE_AT_CARRIER (rule 1).
+  SELECT CASE WHEN c.dup THEN 'DUPLICATE_AT_CARRIER' ELSE 'MISSING_AT_MICROSOFT' END, c.tenant_id, c.call_id, NULL, NULL,
+         c.cdr_id, c.ref, c.ref_key, c.start_time, NULL, c.dur, c.dur, NULL, NULL, c.total, c.currency, c.total, NULL
+  FROM rc_c c
+  WHERE c.start_time >= $1 AND c.start_time < $2
+    AND (c.dup OR NOT EXISTS (SELECT 1 FROM rc_pairs p WHERE p.cr = c.cr))`;
+
+/** The natural key (classify.ts naturalKey). */
+const NATURAL_KEY = `f.kind || '|' || coalesce(f.microsoft_tenant_id::text, '') || '/' || coalesce(f.microsoft_row_id, '') || '|' || coalesce(f.carrier_ref_key, '')`;
+
+/** Re-running a window: discrepancies of the window that are no longer found go. $1 carrier, $2 from, $3 to. */
+export const DELETE_VANISHED = `
+  DELETE FROM discrepancies d
+  WHERE d.carrier_id = $1 AND d.start_time >= $2 AND d.start_time < $3
+    AND NOT EXISTS (SELECT 1 FROM rc_found f WHERE ${NATURAL_KEY} = d.natural_key)`;
+
+/**
+ * New discrepancies are inserted (OPEN, with a DETECTED event); surviving ones get this run's values
+ * and keep their status and history. $1 carrier, $2 run id.
+ */
+export const UPSERT_FOUND = `
+  WITH up AS (
+    INSERT INTO discrepancies (carrier_id, natural_key, run_id, ${DISCREPANCY_COLUMNS.replace('carrier_ref_key,', '')})
+    SELECT $1, ${NATURAL_KEY}, $2, ${DISCREPANCY_COLUMNS.replace('carrier_ref_key,', '')} FROM rc_found f
+    ON CONFLICT ON CONSTRAINT uq_discrepancies_carrier_natural_key DO UPDATE SET
+      tenant_id = EXCLUDED.tenant_id, call_id = EXCLUDED.call_id, carrier_cdr_id = EXCLUDED.carrier_cdr_id,
+      carrier_record_ref = EXCLUDED.carrier_record_ref, start_time = EXCLUDED.start_time,
+      microsoft_duration = EXCLUDED.microsoft_duration, carrier_duration = EXCLUDED.carrier_duration, duration_delta = EXCLUDED.duration_delta,
+      microsoft_total = EXCLUDED.microsoft_total, microsoft_currency = EXCLUDED.microsoft_currency, carrier_total = EXCLUDED.carrier_total,
+      carrier_currency = EXCLUDED.carrier_currency, money_delta = EXCLUDED.money_delta, match_method = EXCLUDED.match_method,
+      run_id = EXCLUDED.run_id, updated_at = now()
+    RETURNING id, (xmax = 0) AS created
+  ), events AS (
+    INSERT INTO discrepancy_events (discrepancy_id, event, to_status, run_id)
+    SELECT id, 'DETECTED', 'OPEN', $2 FROM up WHERE created
+    RETURNING 1
+  )
+  SELECT count(*) FILTER (WHERE created)::int AS created, count(*) FILTER (WHERE NOT created)::int AS kept FROM up`;
+
+/** Counts per kind of what the run found. */
+export const COUNT_FOUND = `SELECT kind, count(*)::int AS n FROM rc_found GROUP BY kind ORDER BY kind`;
+
+/**
+ * Money per side over each side's rows starting in the window ($1, $2), per currency (rows whose
+ * total is 0 carry no money and no currency). The carrier side includes duplicates: they were billed.
+ */
+export const WINDOW_TOTALS = `
+  SELECT currency, sum(m_total)::text AS microsoft_total, sum(c_total)::text AS carrier_total FROM (
+    SELECT currency, total AS m_total, 0 AS c_total FROM rc_m WHERE start_time >= $1 AND start_time < $2 AND total <> 0
+    UNION ALL
+    SELECT currency, 0, total FROM rc_c WHERE start_time >= $1 AND start_time < $2 AND total <> 0
+  ) x GROUP BY currency ORDER BY currency NULLS FIRST`;
+
+/** What the run saw: rows looked at per side, and an order-independent checksum of their matching fields. */
+export const INPUT_CHECKSUMS = `
+  SELECT 'microsoft' AS side, count(*)::int AS rows,
+         coalesce(sum(('x' || left(md5(concat_ws('|', tenant_id, id, call_id, extract(epoch FROM start_time), dur, total, currency, caller, callee)), 15))::bit(60)::bigint), 0)::text AS checksum
+  FROM rc_m
+  UNION ALL
+  SELECT 'carrier', count(*)::int,
+         coalesce(sum(('x' || left(md5(concat_ws('|', ref_key, call_id, tenant_id, extract(epoch FROM start_time), dur, total, currency, caller, callee)), 15))::bit(60)::bigint), 0)::text
+  FROM rc_c`;
+
+/**
+ * Summary controls per tenant and UTC day of the window ($1 from, $2 to): calls, seconds and money
+ * on each side, Microsoft calls matched. $3 run id, $4 carrier id. A carrier row is counted under
+ * its own tenant, or its Microsoft partner's when it names none.
+ */
+export const INSERT_CONTROLS = `
+  WITH ms AS (
+    SELECT (m.start_time AT TIME ZONE 'UTC')::date AS day, m.tenant_id, count(*)::int AS calls, sum(m.dur0) AS seconds,
+           sum(m.total) AS money, count(p.mk)::int AS matched,
+           array_agg(DISTINCT m.currency) FILTER (WHERE m.total <> 0 AND m.currency IS NOT NULL) AS currencies,
+           bool_or(m.total <> 0 AND m.currency IS NULL) AS no_currency
+    FROM rc_m m LEFT JOIN rc_pairs p ON p.mk = m.mk
+    WHERE m.start_time >= $1 AND m.start_time < $2
+    GROUP BY 1, 2
+  ), cs AS (
+    SELECT (c.start_time AT TIME ZONE 'UTC')::date AS day, coalesce(c.tenant_id, m.tenant_id) AS tenant_id, count(*)::int AS calls,
+           sum(c.dur) AS seconds, sum(c.total) AS money,
+           array_agg(DISTINCT c.currency) FILTER (WHERE c.total <> 0 AND c.currency IS NOT NULL) AS currencies,
+           bool_or(c.total <> 0 AND c.currency IS NULL) AS no_currency
+    FROM rc_c c LEFT JOIN rc_pairs p ON p.cr = c.cr LEFT JOIN rc_m m ON m.mk = p.mk
+    WHERE c.start_time >= $1 AND c.start_time < $2
+    GROUP BY 1, 2
+  ), both_sides AS (
+    SELECT coalesce(ms.day, cs.day) AS day, coalesce(ms.tenant_id, cs.tenant_id) AS tenant_id, ms.calls AS m_calls, ms.seconds AS m_seconds,
+           ms.money AS m_money, ms.matched, cs.calls AS c_calls, cs.seconds AS c_seconds, cs.money AS c_money,
+           ARRAY(SELECT DISTINCT x FROM unnest(coalesce(ms.currencies, '{}') || coalesce(cs.currencies, '{}')) x) AS currencies,
+           coalesce(ms.no_currency, false) OR coalesce(cs.no_currency, false) AS no_currency
+    FROM ms FULL JOIN cs ON cs.day = ms.day AND cs.tenant_id IS NOT DISTINCT FROM ms.tenant_id
+  )
+  INSERT INTO reconciliation_daily_controls (run_id, carrier_id, day, tenant_id, carrier_has_data, microsoft_calls, microsoft_seconds,
+    microsoft_money, carrier_calls, carrier_seconds, carrier_money, currency, matched_calls)
+  SELECT $3, $4, b.day, b.tenant_id, b.day NOT IN (SELECT day FROM rc_silent_days),
+         coalesce(b.m_calls, 0), coalesce(b.m_seconds, 0),
+         CASE WHEN cardinality(b.currencies) + b.no_currency::int <= 1 THEN coalesce(b.m_money, 0) END,
+         coalesce(b.c_calls, 0), coalesce(b.c_seconds, 0),
+         CASE WHEN cardinality(b.currencies) + b.no_currency::int <= 1 THEN coalesce(b.c_money, 0) END,
+         CASE WHEN cardinality(b.currencies) + b.no_currency::int > 1 THEN 'MIXED' ELSE b.currencies[1] END,
+         coalesce(b.matched, 0)
+  FROM both_sides b`;
