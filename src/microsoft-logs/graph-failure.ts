@@ -30,7 +30,7 @@ export function retryAfterMs(value: string | null | undefined, nowMs: number): n
   if (value === null || value === undefined || value.trim() === '') return null;
   const t = value.trim();
   if (/^\d+$/.test(t)) return Number(t) * 1000;
-  const at = Date.parse(t);
+  const at = /^[A-Za-z]{3}, /.test(t) ? Date.parse(t) : NaN; // IMF-fixdate: `Wed, 21 Oct 2015 07:28:00 GMT`
   if (Number.isNaN(at)) return null;
   return Math.max(0, at - nowMs);
 }

@@ -1,0 +1,154 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CarriersService } from '../../src/carriers/carriers.service';
+import { AppConfig } from '../../src/config/app-config';
+import { TransactionRunner } from '../../src/database/transaction';
+import { TenantPullError } from '../../src/microsoft-logs/graph-client';
+import { GraphConnector } from '../../src/microsoft-logs/graph-connector';
+import { GraphHttp } from '../../src/microsoft-logs/graph-http';
+import { ImportMicrosoftService } from '../../src/microsoft-logs/import.service';
+import { MicrosoftLogsRepository } from '../../src/microsoft-logs/microsoft-logs.repository';
+import { PullService } from '../../src/microsoft-logs/pull.service';
+import { FakeMicrosoft, pstnRows } from '../support/fake-microsoft';
+import { createTestApp, createTestDatabase, TestDatabase } from '../support/test-db';
+
+// The pull and import services on a real PostgreSQL, against the loopback Graph over HTTPS. Tokens
+// come straight from the stand-in here (the real @azure/identity path is covered by the CLI tests).
+const A = 'aaaaaaaa-0000-4000-8000-00000000000a';
+const B = 'bbbbbbbb-0000-4000-8000-00000000000b';
+const C = 'cccccccc-0000-4000-8000-00000000000c';
+const DAY = 86_400_000;
+const START = Date.UTC(2025, 0, 1);
+
+describe('Microsoft logs: pull and import services', () => {
+  let db: TestDatabase;
+  let app: INestApplicationContext;
+  let fake: FakeMicrosoft;
+  let small: FakeMicrosoft; // 100-row pages: many pages from few rows
+  const dir = mkdtempSync(join(tmpdir(), 'ocrecon-ms-'));
+
+  function pullService(server: FakeMicrosoft): PullService {
+    const config = Object.assign(new AppConfig(), app.get(AppConfig), { GRAPH_BASE_URL: server.url });
+    const connector = new GraphConnector(config, { tokens: { getToken: async (t) => server.issueToken(t.tenantId) }, http: new GraphHttp({ ca: server.cert }) });
+    return new PullService(app.get(CarriersService), app.get(MicrosoftLogsRepository), app.get(TransactionRunner), connector, config);
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await createTestApp(db.url, {
+      OCRECON_GRAPH_RATE_LIMIT: '5', OCRECON_GRAPH_RATE_WINDOW_MS: '400', OCRECON_GRAPH_BACKOFF_BASE_MS: '10', OCRECON_GRAPH_MAX_RETRIES: '2',
+    });
+    fake = await FakeMicrosoft.start();
+    small = await FakeMicrosoft.start({ pageSize: 100 });
+    const carriers = app.get(CarriersService);
+    await carriers.addCarrier({ id: 'acme', name: 'Acme' });
+    for (const t of [A, B, C]) await carriers.addTenant({ tenantId: t, carrierId: 'acme' });
+  });
+  afterAll(async () => {
+    await fake?.close();
+    await small?.close();
+    await app?.close();
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('splits a 100-day window into 90-day calls, stores each row once, and a re-pull replaces only what Microsoft changed', async () => {
+    const rows = pstnRows(1500, START, 100 * DAY, 'aaaaaaaa');
+    fake.setTenant(A, { pstn: rows });
+    const pulls = pullService(fake);
+    const first = await pulls.pullWindow({ tenantId: A, from: '2025-01-01', to: '2025-04-11', source: 'pstn' });
+    // row 1350 starts exactly on the chunk boundary: PSTN's toDateTime is inclusive, so both calls return it
+    expect(first.sources.pstn).toEqual({ pulls: 2, pages: 3, received: 1501, inserted: 1500, updated: 0, unchanged: 1, rejected: 0 });
+    const windows = fake.pagesServed(A).length;
+    expect(windows).toBe(3);
+
+    rows[7] = { ...rows[7], json: rows[7].json.replace(/"charge":[^,]+/, '"charge":9.99') };
+    fake.setTenant(A, { pstn: rows });
+    const again = await pulls.pullWindow({ tenantId: A, from: '2025-01-01', to: '2025-04-11', source: 'pstn' });
+    expect(again.sources.pstn).toMatchObject({ received: 1501, inserted: 0, updated: 1, unchanged: 1500 });
+    const stored = await db.sql.query(`SELECT count(*)::int AS n, (SELECT charge::text FROM microsoft_call_rows WHERE id = 'aaaaaaaa-0000-4000-8000-000000000007') AS c FROM microsoft_call_rows WHERE tenant_id = $1`, [A]);
+    expect(stored.rows[0]).toEqual({ n: 1500, c: '9.99' });
+    const recorded = await db.sql.query(`SELECT window_from, window_to, status, rows_inserted, rows_updated FROM microsoft_pulls WHERE tenant_id = $1 ORDER BY started_at, window_from`, [A]);
+    expect(recorded.rows.map((r) => [r.window_from.toISOString(), r.window_to.toISOString(), r.status, r.rows_inserted, r.rows_updated])).toEqual([
+      ['2025-01-01T00:00:00.000Z', '2025-04-01T00:00:00.000Z', 'done', 1351, 0], // the boundary row comes with the first call
+      ['2025-04-01T00:00:00.000Z', '2025-04-11T00:00:00.000Z', 'done', 149, 0],
+      ['2025-01-01T00:00:00.000Z', '2025-04-01T00:00:00.000Z', 'done', 0, 1],
+      ['2025-04-01T00:00:00.000Z', '2025-04-11T00:00:00.000Z', 'done', 0, 0],
+    ]);
+  });
+
+  it('stays under the per-tenant rate limit', async () => {
+    small.setTenant(B, { pstn: pstnRows(1200, START, DAY, 'bbbbbbbb') });
+    const r = await pullService(small).pullWindow({ tenantId: B, from: '2025-01-01', to: '2025-01-02', source: 'pstn' });
+    expect(r.sources.pstn).toMatchObject({ pages: 12, inserted: 1200 });
+    const at = small.served.filter((s) => s.tenantId === B).map((s) => s.at);
+    expect(at).toHaveLength(12);
+    // 5 per 400 ms, measured at the server (arrival times jitter by a few ms; the first request also waits for the TLS handshake)
+    for (let i = 5; i < at.length; i++) expect(at[i] - at[i - 5]).toBeGreaterThanOrEqual(350);
+    expect(at[10] - at[0]).toBeGreaterThanOrEqual(750);
+  });
+
+  it('gives a tenant up when its retries run out, and the next pull resumes from the last committed page', async () => {
+    small.setTenant(C, { pstn: pstnRows(500, START, DAY, 'cccccccc') });
+    small.inject({ match: (r) => r.tenantId === C && r.skip === 200, status: 503, times: 3 });
+    const pulls = pullService(small);
+    const failure = await pulls.pullWindow({ tenantId: C, from: '2025-01-01', to: '2025-01-02', source: 'pstn' }).catch((e) => e);
+    expect(failure).toBeInstanceOf(TenantPullError);
+    expect(failure.message).toMatch(new RegExp(`^tenant ${C}: Graph still failing after 2 retries \\(503 ServiceUnavailable`));
+    const cursor = await db.sql.query(`SELECT status, pages, next_link, (SELECT count(*)::int FROM microsoft_call_rows WHERE tenant_id = $1) AS n FROM microsoft_pulls WHERE tenant_id = $1`, [C]);
+    expect(cursor.rows).toEqual([{ status: 'failed', pages: 2, next_link: expect.stringContaining('$skip=200'), n: 200 }]);
+
+    const resumed = await pulls.pullWindow({ tenantId: C, from: '2025-01-01', to: '2025-01-02', source: 'pstn' });
+    expect(resumed.sources.pstn).toMatchObject({ pages: 3, inserted: 300 });
+    expect(small.pagesServed(C).map((s) => s.skip)).toEqual([0, 100, 200, 300, 400]);
+    const done = await db.sql.query(`SELECT status, pages, rows_inserted FROM microsoft_pulls WHERE tenant_id = $1`, [C]);
+    expect(done.rows).toEqual([{ status: 'done', pages: 5, rows_inserted: 500 }]);
+  });
+
+  it('refuses a window that is not one', async () => {
+    await expect(pullService(fake).pull({ tenantId: A, from: '2025-01-02', to: '2025-01-01' })).rejects.toThrow('--to 2025-01-01 must be after --from 2025-01-02');
+    await expect(pullService(fake).pull({ tenantId: A, from: 'soon', to: '2025-01-01' })).rejects.toThrow(/--from "soon"/);
+    await expect(pullService(fake).pull({ tenantId: A, carrierId: 'acme', from: '2025-01-01', to: '2025-01-02' })).rejects.toThrow('either --tenant or --carrier');
+    await expect(pullService(fake).pull({ tenantId: A, from: '2025-01-01', to: '2025-01-02', source: 'voip' })).rejects.toThrow(/--source must be one of/);
+  });
+
+  describe('import-microsoft', () => {
+    const T = 'dddddddd-0000-4000-8000-00000000000d';
+    const row = (id: string, extra = '') => `{"id":"${id}","callId":"c-${id}","startDateTime":"2025-02-01T10:00:00.1234567Z","duration":60,"charge":0.12345678901234567891,"connectionCharge":0,"currency":"USD","operator":"Acme"${extra}}`;
+    beforeAll(async () => app.get(CarriersService).addTenant({ tenantId: T, carrierId: 'acme' }));
+
+    it('loads a saved Graph page, an array of pages and NDJSON; bad rows are reported where they are; a second import changes nothing', async () => {
+      const imports = app.get(ImportMicrosoftService);
+      writeFileSync(join(dir, 'page.json'), `{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.callRecords.pstnCallLogRow)","value":[${row('p1')},${row('p2').replace('2025-02-01T10:00:00.1234567Z', 'tomorrow')}]}`);
+      writeFileSync(join(dir, 'pages.json'), `[{"value":[${row('a1')}]},{"value":[${row('a2')},{"callId":"no id"}]}]`);
+      writeFileSync(join(dir, 'rows.ndjson'), `${row('n1')}\n\n{"id":"n2",\n${row('n3')}\n{"id":"dr1","correlationId":"k","successfulCall":false,"finalSipCode":486}\n`);
+
+      const page = await imports.importFile(join(dir, 'page.json'), T);
+      expect(page).toEqual({ file: 'page.json', format: 'graph-json', rowsRead: 2, inserted: 1, updated: 0, unchanged: 0, rejected: 1,
+        problems: [{ at: 'value[1]', reason: 'startDateTime: "tomorrow" is not an ISO 8601 date-time such as 2026-11-01T10:00:05Z' }] });
+      const pages = await imports.importFile(join(dir, 'pages.json'), T);
+      expect(pages).toMatchObject({ rowsRead: 3, inserted: 2, rejected: 1, problems: [{ at: '[1].value[1]', reason: 'id is missing' }] });
+      const nd = await imports.importFile(join(dir, 'rows.ndjson'), T);
+      expect(nd).toMatchObject({ format: 'ndjson', rowsRead: 4, inserted: 3, rejected: 1, problems: [{ line: 3, reason: expect.stringMatching(/^not JSON/) }] });
+      expect(await imports.importFile(join(dir, 'rows.ndjson'), T)).toMatchObject({ inserted: 0, updated: 0, unchanged: 3, rejected: 1 });
+
+      const stored = await db.sql.query(`SELECT id, source, charge::text, to_char(start_time AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS t FROM microsoft_call_rows WHERE tenant_id = $1 ORDER BY id`, [T]);
+      expect(stored.rows.map((r) => r.id)).toEqual(['a1', 'a2', 'dr1', 'n1', 'n3', 'p1']);
+      expect(stored.rows.find((r) => r.id === 'p1')).toEqual({ id: 'p1', source: 'pstn', charge: '0.12345678901234567891', t: '10:00:00.123456' });
+      expect(stored.rows.find((r) => r.id === 'dr1')).toMatchObject({ source: 'direct-routing' });
+    });
+
+    it('loads the admin-center PSTN export, reporting bad lines with the header as line 1', async () => {
+      const header = 'UsageId,Call ID,Conference ID,User Location,AAD ObjectId,UPN,User Display Name,Caller ID,Call Type,Number Type,Domestic/International,Destination Dialed,Destination Number,Start Time,End Time,Duration Seconds,Connection Fee,Charge,Currency,Capability';
+      const line = (id: string, charge: string) => `${id},call-${id},,US,obj,u@contoso.example,"User, One",+14255550100,user_out,Subscriber,Domestic,United States,+12065550100,2025-02-01T10:00:00Z,2025-02-01T10:01:00Z,60,0.0100,${charge},USD,MCOPSTN1`;
+      writeFileSync(join(dir, 'PSTN.calls.2025-02-01.csv'), `\uFEFF${header}\n${line('csv-1', '0.123456789012345678')}\n${line('csv-2', '1.5 EUR')}\n${line('csv-3', '2')}\n`);
+      const r = await app.get(ImportMicrosoftService).importFile(join(dir, 'PSTN.calls.2025-02-01.csv'), T);
+      expect(r).toMatchObject({ format: 'admin-csv', rowsRead: 3, inserted: 2, rejected: 1 });
+      expect(r.problems).toEqual([{ line: 3, reason: 'Charge "1.5 EUR" is not a decimal number' }]);
+      const stored = await db.sql.query(`SELECT charge::text, connection_charge::text, user_display_name FROM microsoft_call_rows WHERE tenant_id = $1 AND id = 'csv-1'`, [T]);
+      expect(stored.rows).toEqual([{ charge: '0.123456789012345678', connection_charge: '0.0100', user_display_name: 'User, One' }]);
+    });
+  });
+});
