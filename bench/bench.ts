@@ -1,5 +1,6 @@
 import { BenchSection, openBenchContext } from './bench-context';
 import { ingestBench } from './ingest.bench';
+import { matchBench } from './match.bench';
 
 /**
  * `npm run bench [-- --rows N] [--only name,name]`: runs each section and prints, as its last line,
@@ -7,6 +8,7 @@ import { ingestBench } from './ingest.bench';
  */
 const SECTIONS: Record<string, BenchSection> = {
   ingest: ingestBench,
+  match: matchBench,
 };
 
 async function main(): Promise<void> {

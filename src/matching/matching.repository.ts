@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { appendFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { Tx } from '../database/transaction';
 import * as Q from './matching.sql';
@@ -32,6 +33,16 @@ export interface ControlRow {
  * The matcher's SQL passes (matching.sql.ts) on one transaction. The window's rows go into
  * transaction-scoped temporary tables; nothing of the window is held in Node's memory.
  */
+const TIMING_FILE = process.env.OCRECON_MATCH_TIMING;
+
+/** Runs one statement; with OCRECON_MATCH_TIMING=<file> appends its duration there (for tuning). */
+async function timed<T>(tx: Tx, label: string, sql: string, params?: unknown[], raw = false): Promise<T> {
+  const started = TIMING_FILE ? process.hrtime.bigint() : 0n;
+  const result = raw ? await tx.queryRunner.query(sql, params, true) : await tx.queryRunner.query(sql, params);
+  if (TIMING_FILE) appendFileSync(TIMING_FILE, `match: ${label} ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(3)} s\n`);
+  return result as T;
+}
+
 @Injectable()
 export class MatchingRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -64,14 +75,14 @@ export class MatchingRepository {
   /** Stages both sides of the window with its margins, and the days without carrier data. */
   async stageWindow(tx: Tx, carrierId: string, from: string, to: string, nearSeconds: number, farSeconds: number): Promise<StagedCounts> {
     const q = tx.queryRunner;
-    await q.query(Q.STAGE_WINDOW_CALL_IDS, [carrierId, from, to]);
+    await timed(tx, 'ids', Q.STAGE_WINDOW_CALL_IDS, [carrierId, from, to]);
     await q.query(`ANALYZE rc_ids`);
     const margins = [carrierId, from, to, nearSeconds, farSeconds];
-    await q.query(Q.STAGE_MICROSOFT, margins);
-    await q.query(Q.STAGE_CARRIER, margins);
+    await timed(tx, 'stage microsoft', Q.STAGE_MICROSOFT, margins);
+    await timed(tx, 'stage carrier', Q.STAGE_CARRIER, margins);
     await q.query(Q.STAGE_DAYS_WITHOUT_CARRIER_DATA, [carrierId, from, to]);
     await q.query(Q.CREATE_PAIRS);
-    await q.query(`ANALYZE rc_m; ANALYZE rc_c`);
+    await timed(tx, 'analyze', `ANALYZE rc_m; ANALYZE rc_c`);
     const [m] = await q.query(`SELECT count(*)::int AS n FROM rc_m`);
     const [c] = await q.query(`SELECT count(*)::int AS n FROM rc_c`);
     return { microsoft: m.n, carrier: c.n };
@@ -82,16 +93,15 @@ export class MatchingRepository {
     let round = 0;
     const pass = async (candidates: string, window: number, method: string): Promise<number> => {
       await tx.queryRunner.query(`TRUNCATE rc_cand`);
-      await tx.queryRunner.query(candidates, [window]);
+      await timed(tx, `candidates ${method}`, candidates, [window]);
       await tx.queryRunner.query(`ANALYZE rc_cand`);
       let paired = 0;
       for (;;) {
         round += 1;
-        const made = (await tx.queryRunner.query(Q.PAIR_ROUND, [method, round], true)).affected ?? 0;
+        const made = (await timed<{ affected?: number }>(tx, `round ${round}`, Q.PAIR_ROUND, [method, round], true)).affected ?? 0;
         if (made === 0) break;
         paired += made;
-        const left = (await tx.queryRunner.query(Q.DROP_TAKEN_CANDIDATES, [round], true)).affected ?? 0;
-        void left;
+        await timed(tx, `drop taken ${round}`, Q.DROP_TAKEN_CANDIDATES, [round]);
         const [{ n }] = await tx.queryRunner.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM rc_cand LIMIT 1) x`);
         if (n === 0) break;
       }
@@ -104,13 +114,13 @@ export class MatchingRepository {
   }
 
   async classifyWindow(tx: Tx, from: string, to: string, durationTolerance: string, chargeTolerance: string): Promise<void> {
-    await tx.queryRunner.query(Q.STAGE_FOUND, [from, to, durationTolerance, chargeTolerance]);
+    await timed(tx, 'classify', Q.STAGE_FOUND, [from, to, durationTolerance, chargeTolerance]);
   }
 
   /** Replaces the window's stored discrepancies with those found, keeping each survivor's review state. */
   async storeDiscrepancies(tx: Tx, carrierId: string, runId: string, from: string, to: string): Promise<{ created: number; kept: number; removed: number }> {
-    const removed = (await tx.queryRunner.query(Q.DELETE_VANISHED, [carrierId, from, to], true)).affected ?? 0;
-    const [row] = await tx.queryRunner.query(Q.UPSERT_FOUND, [carrierId, runId]);
+    const removed = (await timed<{ affected?: number }>(tx, 'delete vanished', Q.DELETE_VANISHED, [carrierId, from, to], true)).affected ?? 0;
+    const [row] = await timed<{ created: number; kept: number }[]>(tx, 'upsert', Q.UPSERT_FOUND, [carrierId, runId]);
     return { created: row.created, kept: row.kept, removed };
   }
 
@@ -119,11 +129,11 @@ export class MatchingRepository {
   }
 
   async windowTotals(tx: Tx, from: string, to: string): Promise<WindowTotalRow[]> {
-    return tx.queryRunner.query(Q.WINDOW_TOTALS, [from, to]);
+    return timed(tx, 'totals', Q.WINDOW_TOTALS, [from, to]);
   }
 
   async inputChecksums(tx: Tx): Promise<{ side: string; rows: number; checksum: string }[]> {
-    return tx.queryRunner.query(Q.INPUT_CHECKSUMS);
+    return timed(tx, 'checksums', Q.INPUT_CHECKSUMS);
   }
 
   async daysWithoutCarrierData(tx: Tx): Promise<string[]> {
@@ -132,7 +142,7 @@ export class MatchingRepository {
   }
 
   async storeControls(tx: Tx, carrierId: string, runId: string, from: string, to: string): Promise<ControlRow[]> {
-    await tx.queryRunner.query(Q.INSERT_CONTROLS, [from, to, runId, carrierId]);
+    await timed(tx, 'controls', Q.INSERT_CONTROLS, [from, to, runId, carrierId]);
     return tx.queryRunner.query(
       `SELECT to_char(day, 'YYYY-MM-DD') AS day, tenant_id, carrier_has_data, microsoft_calls, microsoft_seconds::text, microsoft_money::text,
               carrier_calls, carrier_seconds::text, carrier_money::text, currency, matched_calls

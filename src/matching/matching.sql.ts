@@ -9,10 +9,12 @@
 
 /** normalizeMicrosoftNumber() in SQL: separators out, tel: / 00 / bare digits to +, masked `*` kept. */
 export function microsoftNumberSql(column: string): string {
+  const valid = (x: string) => `${x} ~ '^\\+[1-9][0-9*]{1,19}$'`;
   const stripped = `regexp_replace(btrim(${column}), '[[:space:]().-]', '', 'g')`;
   const noTel = `(CASE WHEN lower(left(${stripped}, 4)) = 'tel:' THEN substr(${stripped}, 5) ELSE ${stripped} END)`;
   const plus = `(CASE WHEN ${noTel} LIKE '00%' THEN '+' || substr(${noTel}, 3) WHEN ${noTel} ~ '^[0-9]' THEN '+' || ${noTel} ELSE ${noTel} END)`;
-  return `(CASE WHEN ${plus} ~ '^\\+[1-9][0-9*]{1,19}$' THEN ${plus} END)`;
+  // Nearly every Graph number is E.164 already: only the others take the slow path.
+  return `(CASE WHEN ${valid(column)} THEN ${column} WHEN ${valid(plus)} THEN ${plus} END)`;
 }
 
 /**
@@ -193,17 +195,15 @@ export const STAGE_FOUND = `
   -- MISSING_AT_CARRIER: an unpaired Microsoft row, unless its day has no carrier data at all.
   SELECT 'MISSING_AT_CARRIER', m.tenant_id, m.call_id, m.tenant_id, m.id, NULL, NULL, NULL, m.start_time,
          m.dur, NULL, -m.dur0, m.total, m.currency, NULL, NULL, -m.total, NULL
-  FROM rc_m m
-  WHERE m.start_time >= $1 AND m.start_time < $2
-    AND NOT EXISTS (SELECT 1 FROM rc_pairs p WHERE p.mk = m.mk)
+  FROM rc_m m LEFT JOIN rc_pairs p ON p.mk = m.mk
+  WHERE m.start_time >= $1 AND m.start_time < $2 AND p.mk IS NULL
     AND (m.start_time AT TIME ZONE 'UTC')::date NOT IN (SELECT day FROM rc_silent_days)
   UNION ALL
   -- MISSING_AT_MICROSOFT (unpaired) and DUPLICATE_AT_CARRIER (rule 1).
   SELECT CASE WHEN c.dup THEN 'DUPLICATE_AT_CARRIER' ELSE 'MISSING_AT_MICROSOFT' END, c.tenant_id, c.call_id, NULL, NULL,
          c.cdr_id, c.ref, c.ref_key, c.start_time, NULL, c.dur, c.dur, NULL, NULL, c.total, c.currency, c.total, NULL
-  FROM rc_c c
-  WHERE c.start_time >= $1 AND c.start_time < $2
-    AND (c.dup OR NOT EXISTS (SELECT 1 FROM rc_pairs p WHERE p.cr = c.cr))`;
+  FROM rc_c c LEFT JOIN rc_pairs p ON p.cr = c.cr
+  WHERE c.start_time >= $1 AND c.start_time < $2 AND (c.dup OR p.cr IS NULL)`;
 
 /** The natural key (classify.ts naturalKey). */
 const NATURAL_KEY = `f.kind || '|' || coalesce(f.microsoft_tenant_id::text, '') || '/' || coalesce(f.microsoft_row_id, '') || '|' || coalesce(f.carrier_ref_key, '')`;
@@ -270,7 +270,7 @@ export const INSERT_CONTROLS = `
   WITH ms AS (
     SELECT (m.start_time AT TIME ZONE 'UTC')::date AS day, m.tenant_id, count(*)::int AS calls, sum(m.dur0) AS seconds,
            sum(m.total) AS money, count(p.mk)::int AS matched,
-           array_agg(DISTINCT m.currency) FILTER (WHERE m.total <> 0 AND m.currency IS NOT NULL) AS currencies,
+           min(m.currency) FILTER (WHERE m.total <> 0) AS cur_min, max(m.currency) FILTER (WHERE m.total <> 0) AS cur_max,
            bool_or(m.total <> 0 AND m.currency IS NULL) AS no_currency
     FROM rc_m m LEFT JOIN rc_pairs p ON p.mk = m.mk
     WHERE m.start_time >= $1 AND m.start_time < $2
@@ -278,7 +278,7 @@ export const INSERT_CONTROLS = `
   ), cs AS (
     SELECT (c.start_time AT TIME ZONE 'UTC')::date AS day, coalesce(c.tenant_id, m.tenant_id) AS tenant_id, count(*)::int AS calls,
            sum(c.dur) AS seconds, sum(c.total) AS money,
-           array_agg(DISTINCT c.currency) FILTER (WHERE c.total <> 0 AND c.currency IS NOT NULL) AS currencies,
+           min(c.currency) FILTER (WHERE c.total <> 0) AS cur_min, max(c.currency) FILTER (WHERE c.total <> 0) AS cur_max,
            bool_or(c.total <> 0 AND c.currency IS NULL) AS no_currency
     FROM rc_c c LEFT JOIN rc_pairs p ON p.cr = c.cr LEFT JOIN rc_m m ON m.mk = p.mk
     WHERE c.start_time >= $1 AND c.start_time < $2
@@ -286,7 +286,7 @@ export const INSERT_CONTROLS = `
   ), both_sides AS (
     SELECT coalesce(ms.day, cs.day) AS day, coalesce(ms.tenant_id, cs.tenant_id) AS tenant_id, ms.calls AS m_calls, ms.seconds AS m_seconds,
            ms.money AS m_money, ms.matched, cs.calls AS c_calls, cs.seconds AS c_seconds, cs.money AS c_money,
-           ARRAY(SELECT DISTINCT x FROM unnest(coalesce(ms.currencies, '{}') || coalesce(cs.currencies, '{}')) x) AS currencies,
+           ARRAY(SELECT DISTINCT x FROM unnest(ARRAY[ms.cur_min, ms.cur_max, cs.cur_min, cs.cur_max]) x WHERE x IS NOT NULL) AS currencies,
            coalesce(ms.no_currency, false) OR coalesce(cs.no_currency, false) AS no_currency
     FROM ms FULL JOIN cs ON cs.day = ms.day AND cs.tenant_id IS NOT DISTINCT FROM ms.tenant_id
   )
