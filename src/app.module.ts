@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { BatchModule } from './batch/batch.module';
 import { CarrierFilesModule } from './carrier-files/carrier-files.module';
 import { CarriersModule } from './carriers/carriers.module';
 import { CoreModule, RuntimeOptions } from './database/database.module';
@@ -12,8 +13,8 @@ export class AppModule {
   static register(options: RuntimeOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.register(options), CarriersModule, CarrierFilesModule, MicrosoftLogsModule, MatchingModule, DiscrepanciesModule],
-      exports: [CarriersModule, CarrierFilesModule, MicrosoftLogsModule, MatchingModule, DiscrepanciesModule],
+      imports: [CoreModule.register(options), CarriersModule, CarrierFilesModule, MicrosoftLogsModule, MatchingModule, DiscrepanciesModule, BatchModule],
+      exports: [CarriersModule, CarrierFilesModule, MicrosoftLogsModule, MatchingModule, DiscrepanciesModule, BatchModule],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppModule } from '../app.module';
 import { RuntimeOptions } from '../database/database.module';
+import { NightlyCommand, RunsCommand } from './batch.commands';
 import { IngestCommand, IngestErrorsCommand } from './ingest.commands';
 import { MatchingCommands } from './matching.commands';
 import { MigrateCommand } from './migrate.command';
@@ -27,6 +28,7 @@ export class CliModule {
         IngestCommand, IngestErrorsCommand,
         ...MatchingCommands,
         PullCommand, ImportMicrosoftCommand,
+        NightlyCommand, RunsCommand,
       ],
     };
   }

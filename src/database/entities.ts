@@ -11,6 +11,9 @@ import { DailyControlEntity } from '../matching/daily-control.entity';
 import { ReconciliationRunEntity } from '../matching/reconciliation-run.entity';
 import { DiscrepancyEventEntity } from '../discrepancies/discrepancy-event.entity';
 import { DiscrepancyEntity } from '../discrepancies/discrepancy.entity';
+import { BatchDayStateEntity } from '../batch/batch-day-state.entity';
+import { BatchRunEntity } from '../batch/batch-run.entity';
+import { BatchStepEntity } from '../batch/batch-step.entity';
 
 /** Every entity of the application; the migrations must describe exactly these (a test checks). */
 export const ENTITIES = [
@@ -27,4 +30,7 @@ export const ENTITIES = [
   DailyControlEntity,
   DiscrepancyEntity,
   DiscrepancyEventEntity,
+  BatchRunEntity,
+  BatchStepEntity,
+  BatchDayStateEntity,
 ];

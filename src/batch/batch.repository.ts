@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, QueryRunner } from 'typeorm';
+import { BatchDayStateEntity } from './batch-day-state.entity';
+import { BatchRunEntity, RunStatus } from './batch-run.entity';
+import { BatchStepEntity, StepStatus } from './batch-step.entity';
+
+/**
+ * A dedicated connection holding session-level advisory locks: a run holds one on itself (so a
+ * crashed run is recognised: its lock is gone) and one per carrier and day while it works on it
+ * (so two runners never do the same carrier and day at once).
+ */
+export class LockSession {
+  constructor(private readonly runner: QueryRunner) {}
+
+  async tryLock(key: string): Promise<boolean> {
+    const [row] = await this.runner.query(`SELECT pg_try_advisory_lock(hashtext('ocrecon.nightly'), hashtext($1)) AS ok`, [key]);
+    return row.ok;
+  }
+
+  async unlock(key: string): Promise<void> {
+    await this.runner.query(`SELECT pg_advisory_unlock(hashtext('ocrecon.nightly'), hashtext($1))`, [key]);
+  }
+
+  async close(): Promise<void> {
+    await this.runner.release();
+  }
+}
+
+@Injectable()
+export class BatchRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async openLockSession(): Promise<LockSession> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    return new LockSession(runner);
+  }
+
+  listRunning(): Promise<BatchRunEntity[]> {
+    return this.dataSource.getRepository(BatchRunEntity).find({ where: { status: 'running' } });
+  }
+
+  async createRun(run: Pick<BatchRunEntity, 'trigger' | 'runDate' | 'carrierId' | 'runner'>): Promise<BatchRunEntity> {
+    const repo = this.dataSource.getRepository(BatchRunEntity);
+    return repo.save(repo.create({ ...run, status: 'running' }));
+  }
+
+  async finishRun(id: string, status: RunStatus, summary: Record<string, unknown> | null, error: string | null = null): Promise<void> {
+    await this.dataSource.query(`UPDATE batch_runs SET status = $2, summary = $3, error = $4, finished_at = now() WHERE id = $1`, [id, status, summary, error]);
+  }
+
+  async startStep(step: Pick<BatchStepEntity, 'runId' | 'carrierId' | 'day' | 'step'>): Promise<string> {
+    const [row] = await this.dataSource.query(
+      `INSERT INTO batch_steps (run_id, carrier_id, day, step, status) VALUES ($1, $2, $3, $4, 'running') RETURNING id`,
+      [step.runId, step.carrierId, step.day, step.step],
+    );
+    return row.id;
+  }
+
+  async finishStep(id: string, status: StepStatus, attempts: number, detail: Record<string, unknown> | null, error: string | null = null): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE batch_steps SET status = $2, attempts = $3, detail = $4, error = $5, finished_at = now() WHERE id = $1`,
+      [id, status, attempts, detail, error],
+    );
+  }
+
+  /** Another run finished this carrier and day after `since` (two runners started together). */
+  async doneElsewhereSince(carrierId: string, day: string, runId: string, since: Date): Promise<boolean> {
+    const rows = await this.dataSource.query(
+      `SELECT 1 FROM batch_steps WHERE carrier_id = $1 AND day = $2 AND step = 'reconcile' AND run_id <> $3
+         AND status IN ('succeeded', 'unchanged', 'waiting') AND finished_at >= $4 LIMIT 1`,
+      [carrierId, day, runId, since],
+    );
+    return rows.length > 0;
+  }
+
+  async carrierRowsOnDay(carrierId: string, day: string): Promise<number> {
+    const [row] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM carrier_cdrs WHERE carrier_id = $1 AND start_time >= $2::date AND start_time < $2::date + 1`,
+      [carrierId, day],
+    );
+    return row.n;
+  }
+
+  /**
+   * A fingerprint of everything a reconciliation of the day reads: both sides' rows over the day and
+   * its pairing margins (count and newest row version, xmin, which changes on every insert or
+   * update), the carrier's tenants and its settings. Same fingerprint, same result.
+   */
+  async dayFingerprint(carrierId: string, day: string): Promise<string> {
+    const [row] = await this.dataSource.query(
+      `WITH c AS (SELECT * FROM carriers WHERE id = $1),
+            w AS (SELECT $2::date - make_interval(secs => greatest(86400, c.call_id_window_seconds)) AS lo,
+                         $2::date + 1 + make_interval(secs => greatest(86400, c.call_id_window_seconds)) AS hi FROM c)
+       SELECT md5(concat_ws('|',
+         (SELECT count(*) || ':' || coalesce(max(x.xmin::text::bigint), 0) FROM carrier_cdrs x, w
+           WHERE x.carrier_id = $1 AND x.start_time >= w.lo AND x.start_time < w.hi),
+         (SELECT count(*) || ':' || coalesce(max(m.xmin::text::bigint), 0) FROM microsoft_call_rows m
+           JOIN tenants t ON t.tenant_id = m.tenant_id AND t.carrier_id = $1, w
+           WHERE m.start_time >= w.lo AND m.start_time < w.hi),
+         (SELECT string_agg(tenant_id::text, ',' ORDER BY tenant_id) FROM tenants WHERE carrier_id = $1),
+         (SELECT row(c.operator_names, c.duration_tolerance_seconds, c.charge_tolerance, c.match_window_seconds, c.call_id_window_seconds)::text FROM c)
+       )) AS fingerprint`,
+      [carrierId, day],
+    );
+    return row.fingerprint;
+  }
+
+  findDayState(carrierId: string, day: string): Promise<BatchDayStateEntity | null> {
+    return this.dataSource.getRepository(BatchDayStateEntity).findOneBy({ carrierId, day });
+  }
+
+  async saveDayState(state: Pick<BatchDayStateEntity, 'carrierId' | 'day' | 'status' | 'fingerprint' | 'reconcileRunId'>): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO batch_day_state (carrier_id, day, status, fingerprint, reconcile_run_id, updated_at) VALUES ($1, $2, $3, $4, $5, now())
+       ON CONFLICT (carrier_id, day) DO UPDATE SET status = EXCLUDED.status, fingerprint = EXCLUDED.fingerprint,
+         reconcile_run_id = EXCLUDED.reconcile_run_id, updated_at = now()`,
+      [state.carrierId, state.day, state.status, state.fingerprint, state.reconcileRunId],
+    );
+  }
+
+  listRuns(limit: number): Promise<BatchRunEntity[]> {
+    return this.dataSource.getRepository(BatchRunEntity).find({ order: { startedAt: 'DESC' }, take: limit });
+  }
+
+  findRun(id: string): Promise<BatchRunEntity | null> {
+    return this.dataSource.getRepository(BatchRunEntity).findOneBy({ id });
+  }
+
+  runSteps(runId: string): Promise<BatchStepEntity[]> {
+    return this.dataSource.getRepository(BatchStepEntity).find({ where: { runId }, order: { id: 'ASC' } });
+  }
+}

@@ -1,0 +1,250 @@
+import { Injectable } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { CarriersService } from '../carriers/carriers.service';
+import { Dec, plain } from '../common/decimal';
+import { invalidInput } from '../common/ocrecon-error';
+import { AppConfig } from '../config/app-config';
+import { MatchingService, ReconcileResult } from '../matching/matching.service';
+import { PullService, TenantPullResult } from '../microsoft-logs/pull.service';
+import { BatchRepository, LockSession } from './batch.repository';
+import { RunStatus } from './batch-run.entity';
+import { StepStatus } from './batch-step.entity';
+import { backoffMs, nextDay, nightDays, parseDay, yesterday } from './nightly-plan';
+
+export interface NightlyRequest {
+  /** The night's day (default: yesterday, UTC). */
+  date?: string;
+  /** One carrier (default: every carrier). */
+  carrierId?: string;
+  trigger: 'manual' | 'schedule';
+  /** Asked between steps: true stops the run cleanly after the current step (a stop signal). */
+  shouldStop?: () => boolean;
+  /** Called as each step ends (progress on a terminal). */
+  onStep?: (e: { carrierId: string; day: string; step: string; status: StepStatus }) => void;
+}
+
+export interface DayOutcome {
+  carrierId: string;
+  day: string;
+  pull: StepStatus | 'skipped';
+  reconcile: StepStatus;
+  /** The reconciliation's counts per kind, when it ran (or the last run's, when unchanged). */
+  counts?: Record<string, number>;
+  reconcileRunId?: string;
+  totalsByCurrency?: ReconcileResult['totalsByCurrency'];
+  error?: string;
+}
+
+export interface NightlySummary {
+  runId: string;
+  date: string;
+  status: RunStatus;
+  days: DayOutcome[];
+  /** Discrepancies found by this run's reconciliations, per kind. */
+  counts: Record<string, number>;
+  /** Per currency: the two sides' totals over the reconciled days, and carrier − Microsoft. */
+  money: { currency: string | null; microsoftTotal: string; carrierTotal: string; moneyDelta: string }[];
+  waiting: { carrierId: string; day: string }[];
+  failed: { carrierId: string; day: string; step: string; error: string }[];
+}
+
+class StepFailed extends Error {}
+
+/**
+ * The nightly reconciliation batch. For each carrier and each day of the night (the day and the
+ * trailing days Microsoft may still be filling in): pull every tenant's Microsoft logs of the day,
+ * then reconcile the day if its inputs changed since it was last reconciled. A day without any
+ * carrier CDR is reported as waiting, not reconciled into a flood of MISSING_AT_CARRIER.
+ *
+ * Exactly one runner per carrier and day: a session-level advisory lock is held while working on
+ * it, and a day finished by another runner since this run started is not done again. Every step is
+ * idempotent (pulls upsert by row id and resume from their cursor, reconciliation replaces the
+ * window's results), so a crashed run is safely restarted by running the night again.
+ */
+@Injectable()
+export class NightlyService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly batch: BatchRepository,
+    private readonly carriers: CarriersService,
+    private readonly pulls: PullService,
+    private readonly matching: MatchingService,
+  ) {}
+
+  async run(request: NightlyRequest): Promise<NightlySummary> {
+    let date: string;
+    try {
+      date = request.date ? parseDay(request.date) : yesterday(Date.now());
+    } catch (error) {
+      throw invalidInput(`--date: ${(error as Error).message}`);
+    }
+    const carriers = request.carrierId ? [await this.carriers.requireCarrier(request.carrierId)] : await this.carriers.listCarriers();
+    const session = await this.batch.openLockSession();
+    try {
+      await this.abandonDeadRuns(session);
+      const run = await this.batch.createRun({ trigger: request.trigger, runDate: date, carrierId: request.carrierId ?? null, runner: `${hostname()}:${process.pid}` });
+      await session.tryLock(`run:${run.id}`);
+      const summary: NightlySummary = { runId: run.id, date, status: 'running', days: [], counts: {}, money: [], waiting: [], failed: [] };
+      let interrupted = false;
+      try {
+        outer: for (const carrier of carriers) {
+          for (const day of nightDays(date, this.config.OCRECON_NIGHTLY_TRAILING_DAYS)) {
+            if (request.shouldStop?.()) {
+              interrupted = true;
+              break outer;
+            }
+            summary.days.push(await this.runDay(session, run.id, run.startedAt, carrier.id, day, request));
+          }
+        }
+      } catch (error) {
+        await this.batch.finishRun(run.id, 'failed', this.summarize(summary), (error as Error).message);
+        throw error;
+      }
+      summary.status = interrupted ? 'interrupted' : summary.failed.length > 0 ? 'failed' : 'succeeded';
+      await this.batch.finishRun(run.id, summary.status, this.summarize(summary));
+      return summary;
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** A run left 'running' whose runner is gone (its lock is free) ended without saying so. */
+  private async abandonDeadRuns(session: LockSession): Promise<void> {
+    for (const run of await this.batch.listRunning()) {
+      if (await session.tryLock(`run:${run.id}`)) {
+        await this.batch.finishRun(run.id, 'abandoned', run.summary, 'the runner stopped without finishing (crash or kill); its steps are safe to run again');
+        await session.unlock(`run:${run.id}`);
+      }
+    }
+  }
+
+  private async runDay(session: LockSession, runId: string, runStarted: Date, carrierId: string, day: string, request: NightlyRequest): Promise<DayOutcome> {
+    const key = `day:${carrierId}:${day}`;
+    const note = (step: string, status: StepStatus) => request.onStep?.({ carrierId, day, step, status });
+    if (!(await session.tryLock(key))) {
+      await this.recordStep(runId, carrierId, day, 'reconcile', 'locked', 0, { reason: 'another runner is working on this carrier and day' });
+      note('reconcile', 'locked');
+      return { carrierId, day, pull: 'skipped', reconcile: 'locked' };
+    }
+    try {
+      if (await this.batch.doneElsewhereSince(carrierId, day, runId, runStarted)) {
+        await this.recordStep(runId, carrierId, day, 'reconcile', 'done-elsewhere', 0, { reason: 'another runner finished this carrier and day after this run started' });
+        note('reconcile', 'done-elsewhere');
+        return { carrierId, day, pull: 'skipped', reconcile: 'done-elsewhere' };
+      }
+      const outcome: DayOutcome = { carrierId, day, pull: 'skipped', reconcile: 'blocked' };
+
+      // 1. Microsoft's logs of the day, tenant by tenant.
+      if (this.config.AZURE_CLIENT_ID) {
+        const pull = await this.step(runId, carrierId, day, 'pull', async () => {
+          const tenants = await this.carriers.listTenants(carrierId);
+          const results: TenantPullResult[] = [];
+          for (const t of tenants) results.push(await this.pulls.pullWindow({ tenantId: t.tenantId, cloud: t.cloud, from: day, to: nextDay(day) }));
+          const failed = results.filter((r) => !r.ok);
+          const detail = { tenants: results.map((r) => ({ tenantId: r.tenantId, ok: r.ok, error: r.error, sources: r.sources })) };
+          // A tenant refused (no consent) is permanent: report it, don't retry it.
+          if (failed.length > 0) return { status: 'failed' as const, detail, error: failed.map((f) => f.error).join('; '), permanent: true };
+          return { status: 'succeeded' as const, detail };
+        });
+        outcome.pull = pull.status;
+        note('pull', pull.status);
+        if (pull.status !== 'succeeded') {
+          outcome.error = pull.error;
+          await this.recordStep(runId, carrierId, day, 'reconcile', 'blocked', 0, { reason: 'Microsoft logs of the day are incomplete (pull failed)' });
+          note('reconcile', 'blocked');
+          return outcome;
+        }
+      } else {
+        await this.recordStep(runId, carrierId, day, 'pull', 'skipped' as StepStatus, 0, { reason: 'AZURE_CLIENT_ID is not set: the Microsoft rows already stored (import-microsoft) are used' });
+      }
+
+      // 2. Nothing from the carrier for the day yet: wait, don't flag every call as missing.
+      if ((await this.batch.carrierRowsOnDay(carrierId, day)) === 0) {
+        await this.recordStep(runId, carrierId, day, 'reconcile', 'waiting', 0, { reason: 'no carrier CDR for this day has arrived yet' });
+        await this.batch.saveDayState({ carrierId, day, status: 'waiting', fingerprint: null, reconcileRunId: null });
+        note('reconcile', 'waiting');
+        return { ...outcome, reconcile: 'waiting' };
+      }
+
+      // 3. Reconcile the day when its inputs changed since it was last reconciled.
+      const fingerprint = await this.batch.dayFingerprint(carrierId, day);
+      const state = await this.batch.findDayState(carrierId, day);
+      if (state?.status === 'reconciled' && state.fingerprint === fingerprint) {
+        await this.recordStep(runId, carrierId, day, 'reconcile', 'unchanged', 0, { reconcileRunId: state.reconcileRunId, fingerprint });
+        note('reconcile', 'unchanged');
+        return { ...outcome, reconcile: 'unchanged', reconcileRunId: state.reconcileRunId ?? undefined };
+      }
+      let result: ReconcileResult | undefined;
+      const rec = await this.step(runId, carrierId, day, 'reconcile', async () => {
+        result = await this.matching.reconcile({ carrierId, from: day, to: nextDay(day) });
+        const { runId: reconcileRunId, counts, totalsByCurrency, daysWithoutCarrierData, discrepancies, inputs } = result;
+        return { status: 'succeeded' as const, detail: { reconcileRunId, counts, totalsByCurrency, daysWithoutCarrierData, discrepancies, inputs, fingerprint } };
+      });
+      note('reconcile', rec.status);
+      if (rec.status !== 'succeeded' || !result) return { ...outcome, reconcile: rec.status, error: rec.error };
+      await this.batch.saveDayState({ carrierId, day, status: 'reconciled', fingerprint, reconcileRunId: result.runId });
+      return { ...outcome, reconcile: 'succeeded', counts: result.counts, reconcileRunId: result.runId, totalsByCurrency: result.totalsByCurrency };
+    } finally {
+      await session.unlock(key);
+    }
+  }
+
+  /** Runs a step, retrying a failure with backoff; records every attempt's outcome in batch_steps. */
+  private async step(
+    runId: string, carrierId: string, day: string, name: string,
+    fn: () => Promise<{ status: 'succeeded' | 'failed'; detail: Record<string, unknown>; error?: string; permanent?: boolean }>,
+  ): Promise<{ status: StepStatus; error?: string }> {
+    const stepId = await this.batch.startStep({ runId, carrierId, day, step: name });
+    const attempts = this.config.OCRECON_BATCH_ATTEMPTS;
+    let lastError = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const r = await fn();
+        if (r.status === 'succeeded' || r.permanent) {
+          await this.batch.finishStep(stepId, r.status, attempt, r.detail, r.error ?? null);
+          return { status: r.status, error: r.error };
+        }
+        lastError = r.error ?? 'failed';
+      } catch (error) {
+        lastError = (error as Error).message ?? String(error);
+        if ((error as { code?: string }).code === 'INVALID_INPUT' || (error as { code?: string }).code === 'NOT_FOUND') {
+          await this.batch.finishStep(stepId, 'failed', attempt, null, lastError);
+          return { status: 'failed', error: lastError };
+        }
+      }
+      if (attempt < attempts) await sleep(backoffMs(attempt, this.config.OCRECON_BATCH_RETRY_BASE_MS, 60000));
+    }
+    await this.batch.finishStep(stepId, 'failed', attempts, null, lastError);
+    return { status: 'failed', error: lastError };
+  }
+
+  private async recordStep(runId: string, carrierId: string, day: string, step: string, status: StepStatus, attempts: number, detail: Record<string, unknown>): Promise<void> {
+    const id = await this.batch.startStep({ runId, carrierId, day, step });
+    await this.batch.finishStep(id, status, attempts, detail);
+  }
+
+  /** The run's summary: what was waiting, what failed, the counts and the money of its reconciliations. */
+  private summarize(summary: NightlySummary): Record<string, unknown> {
+    summary.waiting = summary.days.filter((d) => d.reconcile === 'waiting').map(({ carrierId, day }) => ({ carrierId, day }));
+    summary.failed = summary.days
+      .filter((d) => d.pull === 'failed' || d.reconcile === 'failed')
+      .map((d) => ({ carrierId: d.carrierId, day: d.day, step: d.pull === 'failed' ? 'pull' : 'reconcile', error: d.error ?? '' }));
+    const counts: Record<string, number> = {};
+    const money = new Map<string | null, { microsoft: Dec; carrier: Dec }>();
+    for (const d of summary.days) {
+      for (const [kind, n] of Object.entries(d.counts ?? {})) counts[kind] = (counts[kind] ?? 0) + n;
+      for (const t of d.totalsByCurrency ?? []) {
+        const m = money.get(t.currency) ?? { microsoft: new Dec(0), carrier: new Dec(0) };
+        money.set(t.currency, { microsoft: m.microsoft.plus(t.microsoftTotal), carrier: m.carrier.plus(t.carrierTotal) });
+      }
+    }
+    summary.counts = counts;
+    summary.money = [...money.entries()].map(([currency, m]) => ({
+      currency, microsoftTotal: plain(m.microsoft), carrierTotal: plain(m.carrier), moneyDelta: plain(m.carrier.minus(m.microsoft)),
+    }));
+    const { days, ...rest } = summary;
+    return { ...rest, days: days.map(({ totalsByCurrency: _t, ...d }) => d) };
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
