@@ -104,9 +104,35 @@ export class AppConfig {
   @Min(1)
   @Max(64)
   OCRECON_PULL_CONCURRENCY: number = 4;
+
+  /** When `ocrecon serve` runs the nightly batch (cron, UTC). */
+  @IsString()
+  @Matches(/^(\S+\s+){4,5}\S+$/, { message: '$property must be a cron expression such as "30 2 * * *"' })
+  OCRECON_NIGHTLY_CRON: string = '30 2 * * *';
+
+  /** Days before the night's day that are pulled and reconciled again (Microsoft fills them in late). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(30)
+  OCRECON_NIGHTLY_TRAILING_DAYS: number = 2;
+
+  /** Attempts of a failed batch step before it is reported failed, with exponential backoff from the base. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  OCRECON_BATCH_ATTEMPTS: number = 3;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  OCRECON_BATCH_RETRY_BASE_MS: number = 5000;
 }
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
 /** Validates the environment; throws a ConfigError naming every bad key (never its value). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
