@@ -1,5 +1,6 @@
 import { BenchSection, openBenchContext } from './bench-context';
 import { ingestBench } from './ingest.bench';
+import { pullBench } from './pull.bench';
 import { matchBench } from './match.bench';
 
 /**
@@ -8,6 +9,7 @@ import { matchBench } from './match.bench';
  */
 const SECTIONS: Record<string, BenchSection> = {
   ingest: ingestBench,
+  pull: pullBench,
   match: matchBench,
 };
 

@@ -64,6 +64,11 @@ export class GraphTenantClient {
 
   /** GETs a Graph URL (a function call or a nextLink, verbatim) and parses it with lossless-json. */
   async getJson(url: string): Promise<Record<string, unknown>> {
+    return (await this.getPage(url)).doc;
+  }
+
+  /** The parsed document and its text (kept so the raw rows can be stored exactly as sent). */
+  async getPage(url: string): Promise<{ doc: Record<string, unknown>; text: string }> {
     const tenant = this.target.tenantId;
     let renewed = false;
     let renewNext = false;
@@ -85,7 +90,7 @@ export class GraphTenantClient {
         if (answer.status === 200) {
           try {
             const doc = parse(answer.body);
-            if (doc !== null && typeof doc === 'object' && !Array.isArray(doc)) return doc as Record<string, unknown>;
+            if (doc !== null && typeof doc === 'object' && !Array.isArray(doc)) return { doc: doc as Record<string, unknown>, text: answer.body };
           } catch {
             /* an unreadable 200 (cut off by a proxy): retried below */
           }

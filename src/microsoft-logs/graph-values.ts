@@ -51,6 +51,8 @@ export function formatInstant(t: Instant): string {
   return `${iso.slice(0, 23)}${String(t.micros).padStart(3, '0')}Z`;
 }
 
+const UTC_FAST = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
+
 /** Graph's placeholder for "no time" (e.g. failureDateTime of a successful Direct Routing call). */
 const NO_TIME_YEAR = 1;
 
@@ -59,6 +61,17 @@ export function graphTimestamp(value: unknown, field: string): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'string') throw new ValueError(`${field} is not a date-time string`);
   if (value.trim() === '') return null;
+  const fast = UTC_FAST.exec(value);
+  if (fast) {
+    // Nearly every Graph timestamp: already UTC with Z; the text is rebuilt from its parts, no Date.
+    const [y, mo, d, h, mi, s] = [Number(fast[1]), Number(fast[2]), Number(fast[3]), Number(fast[4]), Number(fast[5]), Number(fast[6])];
+    if (mo >= 1 && mo <= 12 && d >= 1 && d <= (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1]) && h <= 23 && mi <= 59 && s <= 59) {
+      if (y === NO_TIME_YEAR) return null;
+      const base = `${fast[1]}-${fast[2]}-${fast[3]}T${fast[4]}:${fast[5]}:${fast[6]}`;
+      const frac = ((fast[7] ?? '') + '000000').slice(0, 6); // truncated, as formatInstant writes it
+      return frac === '000000' ? `${base}Z` : `${base}.${frac.endsWith('000') ? frac.slice(0, 3) : frac}Z`;
+    }
+  }
   let t: Instant;
   try {
     t = parseInstant(value);

@@ -30,16 +30,20 @@ const CALL_COLUMNS = [
 
 const names = CALL_COLUMNS.map(([n]) => n);
 /**
- * One statement per batch: the rows travel as one JSON parameter (money as decimal text, raw rows
- * with their numbers as sent), are expanded by jsonb_to_recordset and upserted on (tenant_id, id).
+ * One statement per batch: the parsed rows travel as one JSON parameter (money as decimal text),
+ * are expanded by jsonb_to_recordset and upserted on (tenant_id, id). The raw rows come from the
+ * document's own text, parsed by PostgreSQL (jsonb keeps numbers as exact numerics), matched by
+ * their position `ord`: no JavaScript re-serialisation of the evidence.
  * A row whose stored copy is identical is left alone, so the counts say what really changed.
  */
 const UPSERT_CALL_ROWS = `
 WITH input AS (
-  SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(${CALL_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})
+  SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(ord integer, ${CALL_COLUMNS.filter(([n]) => n !== 'raw').map(([n, t]) => `${n} ${t}`).join(', ')})
+), raw AS (
+  SELECT e.ord::integer - 1 AS ord, e.value AS raw FROM jsonb_array_elements(CASE WHEN $4 THEN $3::jsonb -> 'value' ELSE $3::jsonb END) WITH ORDINALITY AS e(value, ord)
 ), upserted AS (
   INSERT INTO microsoft_call_rows (tenant_id, ${names.join(', ')}, stored_at)
-  SELECT $1::uuid, ${names.join(', ')}, now() FROM input
+  SELECT $1::uuid, ${names.join(', ')}, now() FROM input JOIN raw USING (ord)
   ON CONFLICT (tenant_id, id) DO UPDATE SET ${names.filter((n) => n !== 'id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')}, stored_at = now()
   WHERE microsoft_call_rows.raw IS DISTINCT FROM EXCLUDED.raw OR microsoft_call_rows.source IS DISTINCT FROM EXCLUDED.source
   RETURNING (xmax = 0) AS inserted
@@ -50,13 +54,18 @@ SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE
 export class MicrosoftLogsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Upserts rows of one tenant by id; a repeated id within the batch keeps its last copy. */
-  async upsertCallRows(tx: Tx, tenantId: string, rows: StoredCallRow[]): Promise<UpsertCounts> {
+  /**
+   * Upserts rows of one tenant by id; a repeated id within the batch keeps its last copy. `raw` is
+   * the JSON text holding the rows as received: a Graph page (`{"value": [...]}`, with `rawIsPage`)
+   * or an array, where row `ord` of `rows[i]` is found; without it the rows' own `raw` is serialised.
+   */
+  async upsertCallRows(tx: Tx, tenantId: string, rows: (StoredCallRow & { ord?: number })[], raw?: { json: string; isPage: boolean }): Promise<UpsertCounts> {
     if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
-    const byId = new Map<string, StoredCallRow>();
-    for (const r of rows) byId.set(r.id, r);
-    const unique = [...byId.values()];
-    const [r] = await tx.queryRunner.query(UPSERT_CALL_ROWS, [tenantId, stringify(unique)]);
+    const source = raw ?? { json: stringify(rows.map((r) => r.raw)) as string, isPage: false };
+    const byId = new Map<string, StoredCallRow & { ord: number }>();
+    rows.forEach((r, i) => byId.set(r.id, { ...r, ord: raw ? r.ord! : i }));
+    const params = JSON.stringify([...byId.values()], (key, value) => (key === 'raw' ? undefined : value));
+    const [r] = await tx.queryRunner.query(UPSERT_CALL_ROWS, [tenantId, params, source.json, source.isPage]);
     return { inserted: r.inserted, updated: r.updated, unchanged: rows.length - r.inserted - r.updated };
   }
 

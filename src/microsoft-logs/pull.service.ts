@@ -137,18 +137,18 @@ export class PullService implements OnApplicationShutdown {
     counts.pulls += 1;
     try {
       for (;;) {
-        const doc = await client.getJson(url);
+        const { doc, text } = await client.getPage(url);
         const values = doc.value;
         if (!Array.isArray(values)) throw new TenantPullError(tenantId, false, `tenant ${tenantId}: Graph's answer to ${url.split('(')[0]} has no value array`);
         const nextLink = typeof doc['@odata.nextLink'] === 'string' ? (doc['@odata.nextLink'] as string) : null;
         const problems: unknown[] = [];
-        const calls: StoredCallRow[] = [];
+        const calls: (StoredCallRow & { ord: number })[] = [];
         const aggregates: StoredDialoutAggregate[] = [];
         values.forEach((value, index) => {
           const r = source === 'dialout' ? toDialoutAggregate(value) : toStoredRow(value, source);
           if (!r.ok) problems.push({ page: page + 1, index, id: (value as { id?: unknown })?.id ?? null, reason: r.reason });
           else if (source === 'dialout') aggregates.push(r.row as StoredDialoutAggregate);
-          else calls.push(r.row as StoredCallRow);
+          else calls.push({ ...(r.row as StoredCallRow), ord: index });
         });
         const firstPage = page === 0;
         const stored = await this.transactions.run(async (tx) => {
@@ -156,7 +156,7 @@ export class PullService implements OnApplicationShutdown {
           if (source === 'dialout') {
             if (firstPage) await this.logs.clearDialoutWindow(tx, tenantId, fromIso, toIso);
             c = { inserted: await this.logs.insertDialoutAggregates(tx, tenantId, fromIso, toIso, aggregates), updated: 0, unchanged: 0 };
-          } else c = await this.logs.upsertCallRows(tx, tenantId, calls);
+          } else c = await this.logs.upsertCallRows(tx, tenantId, calls, { json: text, isPage: true });
           await this.logs.recordPage(tx, pull.id, { nextLink, received: values.length, counts: c, rejected: problems.length, problems });
           return c;
         });
