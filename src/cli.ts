@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config/app-config';
 import { EmbeddedPostgresError } from './database/embedded-postgres';
 import { hasPendingMigrations, openDatabase } from './database/runtime';
 import { ErrorCode, OcreconError } from './common/ocrecon-error';
+import { shutdownSignal } from './common/shutdown';
 
 const NO_DATABASE = new Set(['help', '--help', '-h', '--version', '-V']);
 
@@ -24,7 +25,11 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     const config = loadConfig(process.env);
     const databaseUrl = command === undefined || NO_DATABASE.has(command) ? 'postgres://unused/none' : (db = await openDatabase(config)).url;
-    if (db && !db.embedded && command !== 'migrate' && (await hasPendingMigrations(databaseUrl))) {
+    // SIGINT/SIGTERM from here on: long work stops cleanly, and the finally below stops the database.
+    const opened = db;
+    shutdownSignal.install(async () => opened?.stop());
+    // serve starts on a schema that is behind: its /health says so (503) until `ocrecon migrate`.
+    if (db && !db.embedded && command !== 'migrate' && command !== 'serve' && (await hasPendingMigrations(databaseUrl))) {
       throw new OcreconError(ErrorCode.Unavailable, 'the database schema is not current: run `ocrecon migrate` first');
     }
     await CommandFactory.run(CliModule.register({ config, databaseUrl }), {

@@ -25,6 +25,13 @@ export interface IngestRequest {
   open: () => Readable;
   /** The SHA-256 when already known (a file on disk is hashed first, so a repeat costs no parsing). */
   sha256?: string;
+  /** Called as the bytes are read (from 0 again if the staging path reads the file a second time). */
+  onProgress?: (progress: IngestProgress) => void;
+}
+
+export interface IngestProgress {
+  bytesRead: number;
+  rowsRead: number;
 }
 
 export interface IngestResult {
@@ -79,14 +86,14 @@ export class IngestService {
   }
 
   /** A file on disk: hashed first, so re-sending a file already stored costs no parsing at all. */
-  async ingestFile(path: string, carrierId: string, profileName?: string): Promise<IngestResult> {
+  async ingestFile(path: string, carrierId: string, profileName?: string, onProgress?: IngestRequest['onProgress']): Promise<IngestResult> {
     let sha256: string;
     try {
       sha256 = await sha256OfFile(path);
     } catch (error) {
       throw invalidInput(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    return this.ingest({ carrierId, profileName, fileName: basename(path), sha256, open: () => createReadStream(path) });
+    return this.ingest({ carrierId, profileName, fileName: basename(path), sha256, open: () => createReadStream(path), onProgress });
   }
 
   async ingest(request: IngestRequest): Promise<IngestResult> {
@@ -119,7 +126,7 @@ export class IngestService {
           if (problems.length >= MAX_PROBLEMS_IN_MEMORY) throw new TooManyProblems();
           problems.push(p);
           return '';
-        });
+        }, request.onProgress);
         try {
           const accepted = await this.files.copyIntoCdrs(tx, parsed.text);
           await this.files.storeProblems(tx, carrier.id, fileId, problems);
@@ -130,7 +137,7 @@ export class IngestService {
         }
       }
       if (!outcome) {
-        const parsed = this.parse(request.open(), profile, (rowFields) => `${rowFields}\t\\N\t\\N\n`, problemLine);
+        const parsed = this.parse(request.open(), profile, (rowFields) => `${rowFields}\t\\N\t\\N\n`, problemLine, request.onProgress);
         await this.files.copyIntoStage(tx, parsed.text);
         const { stats } = parsed;
         if (stats.rejectedLines > 0) await this.files.storeStagedProblems(tx, carrier.id, fileId);
@@ -176,7 +183,10 @@ export class IngestService {
    * `row` frames a valid row's COPY fields; `problem` turns a problem into COPY text (or keeps it
    * aside and returns '').
    */
-  private parse(input: Readable, profile: CarrierFileProfile, row: (copyFields: string) => string, problem: (p: RowProblem) => string) {
+  private parse(
+    input: Readable, profile: CarrierFileProfile, row: (copyFields: string) => string, problem: (p: RowProblem) => string,
+    onProgress?: (progress: IngestProgress) => void,
+  ) {
     const hash = createHash('sha256');
     const stats: ParseStats = { rowsRead: 0, rejectedLines: 0, validRows: 0 };
     const parser = parse({ delimiter: profile.delimiter, bom: true, relax_column_count: true, skip_records_with_error: true });
@@ -235,7 +245,12 @@ export class IngestService {
       nextLine = line + 1;
     });
     const tap = new PassThrough();
-    tap.on('data', (chunk: Buffer) => hash.update(chunk));
+    let bytesRead = 0;
+    tap.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      bytesRead += chunk.length;
+      onProgress?.({ bytesRead, rowsRead: stats.rowsRead });
+    });
     input.on('error', (e) => out.destroy(e));
     parser.on('error', (e) => out.destroy(e));
     out.on('close', () => input.destroy());

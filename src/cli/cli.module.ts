@@ -11,6 +11,7 @@ import {
 } from './registry.commands';
 
 import { DatabaseUrl } from './tokens';
+import { ServeCommand } from '../server/serve.command';
 
 /** The `ocrecon` command line: thin commands over the application's services. */
 @Module({})
@@ -28,6 +29,7 @@ export class CliModule {
         IngestCommand, IngestErrorsCommand,
         ...MatchingCommands,
         PullCommand, ImportMicrosoftCommand,
+        ServeCommand,
         NightlyCommand, RunsCommand,
       ],
     };

@@ -3,6 +3,9 @@ import { CarrierFilesRepository } from '../carrier-files/carrier-files.repositor
 import { IngestService } from '../carrier-files/ingest.service';
 import { invalidInput, notFound } from '../common/ocrecon-error';
 import { printResult } from './output';
+import { createProgress } from './progress';
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
 
 @Command({ name: 'ingest', arguments: '<file>', description: 'load a carrier CDR file' })
 export class IngestCommand extends CommandRunner {
@@ -12,7 +15,16 @@ export class IngestCommand extends CommandRunner {
 
   async run([file]: string[], o: { carrier?: string; profile?: string; json?: boolean }): Promise<void> {
     if (!o.carrier) throw invalidInput('ingest: --carrier is required');
-    const r = await this.ingest.ingestFile(file, o.carrier, o.profile);
+    let size = 0;
+    try {
+      size = statSync(file).size;
+    } catch {
+      // ingestFile names the file it cannot read.
+    }
+    const progress = createProgress({ label: basename(file), total: size, unit: 'bytes' });
+    const r = await this.ingest
+      .ingestFile(file, o.carrier, o.profile, (p) => progress.update(p.bytesRead, p.rowsRead))
+      .finally(() => progress.stop());
     const { status, alreadyIngested, ...core } = r;
     printResult({ ...core, ...(alreadyIngested ? { alreadyIngested } : {}), ...(status === 'rejected' ? { status } : {}) }, o.json, () =>
       alreadyIngested

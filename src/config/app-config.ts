@@ -35,8 +35,11 @@ export class AppConfig {
   @Max(65535)
   PORT: number = 3000;
 
+  /** Absent: info for `ocrecon serve` (JSON on stdout), warn for the other commands (on stderr). */
+  @IsOptional()
+  @Transform(emptyToUndefined)
   @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
-  LOG_LEVEL: string = 'info';
+  LOG_LEVEL?: string;
 
   @IsOptional()
   @Transform(emptyToUndefined)
@@ -137,7 +140,7 @@ export class ConfigError extends Error {
 /** Validates the environment; throws a ConfigError naming every bad key (never its value). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig()).concat(
-    'DATABASE_URL', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PATH',
+    'DATABASE_URL', 'LOG_LEVEL', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PATH',
     'GRAPH_BASE_URL', 'AZURE_AUTHORITY_HOST',
   );
   const picked: Record<string, string> = {};
