@@ -60,7 +60,8 @@ export class MatchingRepository {
 
   async createRun(tx: Tx, run: { carrierId: string; from: string; to: string; ruleSetVersion: number; settings: object }): Promise<string> {
     const [row] = await tx.queryRunner.query(
-      `INSERT INTO reconciliation_runs (carrier_id, window_from, window_to, rule_set_version, settings) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      `INSERT INTO reconciliation_runs (carrier_id, window_from, window_to, rule_set_version, settings, inputs, result)
+       VALUES ($1, $2, $3, $4, $5, '{}', '{}') RETURNING id`,
       [run.carrierId, run.from, run.to, run.ruleSetVersion, JSON.stringify(run.settings)],
     );
     return row.id;

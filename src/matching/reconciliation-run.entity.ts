@@ -33,11 +33,11 @@ export class ReconciliationRunEntity {
   settings: Record<string, unknown>;
 
   /** Rows seen on each side: counts and checksums. */
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb' })
   inputs: Record<string, unknown>;
 
   /** The reconcile result (counts per kind, totals, days without carrier data). */
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb' })
   result: Record<string, unknown>;
 
   @CreateDateColumn({ name: 'started_at', type: 'timestamptz' })
