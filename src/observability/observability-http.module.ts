@@ -34,6 +34,8 @@ const QUIET_PATHS = /^\/(health|metrics)(\/|\?|$)/;
         pinoHttp: {
           logger,
           genReqId: requestId,
+          // Lines logged while handling a request carry just `reqId`; the completion line also has req and res.
+          quietReqLogger: true,
           // Probes and scrapes every few seconds would drown the log: at debug only.
           customLogLevel: (req, res, error) =>
             error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : QUIET_PATHS.test(req.url ?? '') ? 'debug' : 'info',
