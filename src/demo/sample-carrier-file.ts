@@ -32,6 +32,7 @@ export interface SampleCall {
 export const CANONICAL_HEADER = 'record_id,call_id,tenant_id,direction,start_time,end_time,duration_seconds,caller_number,callee_number,charge,connection_charge,currency';
 
 export function decimalFromMicros(micros: number): string {
+  if (!Number.isSafeInteger(micros) || micros < 0) throw new Error(`decimalFromMicros takes whole non-negative millionths, got ${micros}`);
   const whole = Math.floor(micros / 1e6);
   const frac = String(micros % 1e6).padStart(6, '0').replace(/0+$/, '');
   return frac ? `${whole}.${frac}` : String(whole);

@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sampleDay } from '../../src/demo/sample-day';
+import { writeCanonicalFile } from '../../src/demo/sample-carrier-file';
+import { CLI, runCli } from '../support/cli';
+import { FakeMicrosoft } from '../support/fake-microsoft';
+import { createTestDatabase, TestDatabase } from '../support/test-db';
+
+// The nightly batch as cron or an operator runs it: `ocrecon nightly` child processes pulling from
+// the loopback Entra ID + Graph stand-in with the real @azure/identity client, then reconciling.
+const T1 = '4a5e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71';
+const T2 = 'b3c9d1e7-5f2a-4e8b-a6c0-9d4f7e1b3a25';
+const D = '2026-11-01';
+const DAY_MS = Date.UTC(2026, 10, 1);
+
+describe('ocrecon nightly', () => {
+  let db: TestDatabase;
+  let fake: FakeMicrosoft;
+  let env: Record<string, string>;
+  const dir = mkdtempSync(join(tmpdir(), 'ocrecon-nightly-'));
+  const day = sampleDay({ rows: 4000, dayStartMs: DAY_MS, tenants: [T1, T2], operator: 'Fabrikam Telecom', seed: 3, recordPrefix: 'N', rate: 0.01 });
+  const q = async (sql: string, params: unknown[] = []) => (await db.sql.query(sql, params)).rows;
+  const nightly = async (...args: string[]) => {
+    const r = await runCli(['nightly', '--date', D, '--carrier', 'fab', '--json', ...args], env);
+    if (r.stdout === '') throw new Error(`nightly printed nothing: ${r.stderr}`);
+    return { code: r.code, summary: JSON.parse(r.stdout), stderr: r.stderr };
+  };
+  const exportCsv = async () => (await runCli(['discrepancies', '--carrier', 'fab', '--from', D, '--to', '2026-11-02', '--format', 'csv'], env)).stdout;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    fake = await FakeMicrosoft.start();
+    for (const t of [T1, T2]) fake.setTenant(t, { pstn: day.microsoftRows.filter((r) => r.tenantId === t).map(({ startMs, json }) => ({ startMs, json })) });
+    env = {
+      DATABASE_URL: db.url, AZURE_CLIENT_ID: fake.clientId, AZURE_CLIENT_SECRET: fake.clientSecret, AZURE_AUTHORITY_HOST: fake.url,
+      GRAPH_BASE_URL: fake.url, NODE_EXTRA_CA_CERTS: fake.certFile, OCRECON_GRAPH_BACKOFF_BASE_MS: '50', OCRECON_BATCH_RETRY_BASE_MS: '50',
+    };
+    expect((await runCli(['carriers', 'add', 'fab', '--name', 'Fabrikam', '--operator-name', 'Fabrikam Telecom'], env)).code).toBe(0);
+    for (const t of [T1, T2]) expect((await runCli(['tenants', 'add', t, '--carrier', 'fab'], env)).code).toBe(0);
+  });
+  afterAll(async () => {
+    await fake?.close();
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports days without carrier data as waiting instead of flagging every call as missing', async () => {
+    const { code, summary } = await nightly();
+    expect(code).toBe(0);
+    expect(summary.status).toBe('succeeded');
+    expect(summary.days.map((d: { day: string; pull: string; reconcile: string }) => [d.day, d.pull, d.reconcile])).toEqual([
+      ['2026-10-30', 'succeeded', 'waiting'], ['2026-10-31', 'succeeded', 'waiting'], [D, 'succeeded', 'waiting'],
+    ]);
+    expect(summary.waiting).toHaveLength(3);
+    expect((await q(`SELECT count(*)::int AS n FROM microsoft_call_rows`))[0].n).toBe(day.microsoftRows.length);
+    expect((await q(`SELECT count(*)::int AS n FROM discrepancies`))[0].n).toBe(0);
+  });
+
+  it('reconciles the day once the carrier file is in, finding what was planted', async () => {
+    const file = join(dir, 'fab-2026-11-01.csv');
+    await writeCanonicalFile(file, day.carrierRows);
+    expect((await runCli(['ingest', file, '--carrier', 'fab'], env)).code).toBe(0);
+    const { code, summary } = await nightly();
+    expect(code).toBe(0);
+    const d = summary.days.find((x: { day: string }) => x.day === D);
+    expect(d.reconcile).toBe('succeeded');
+    for (const [kind, n] of Object.entries(day.planted)) expect([kind, summary.counts[kind] ?? 0]).toEqual([kind, n]);
+    // The planted currency mismatches put some of Microsoft's money in EUR, which the carrier never billed.
+    expect(summary.money.map((m: { currency: string }) => m.currency).sort()).toEqual(['EUR', 'USD']);
+    expect(summary.money.find((m: { currency: string }) => m.currency === 'EUR').carrierTotal).toBe('0');
+  });
+
+  it('gives the same result when run again, and does not redo an unchanged day', async () => {
+    const before = await exportCsv();
+    const runsBefore = (await q(`SELECT count(*)::int AS n FROM reconciliation_runs`))[0].n;
+    const { summary } = await nightly();
+    expect(summary.days.find((x: { day: string }) => x.day === D).reconcile).toBe('unchanged');
+    expect((await q(`SELECT count(*)::int AS n FROM reconciliation_runs`))[0].n).toBe(runsBefore);
+    expect(await exportCsv()).toBe(before);
+    expect(before.split('\n').length).toBeGreaterThan(10);
+  });
+
+  it('does the work once when two runners start together', async () => {
+    // New carrier data for the day, so the day must be reconciled again: by one runner only.
+    const late = join(dir, 'fab-late.csv');
+    await writeCanonicalFile(late, [{ ...(day.carrierRows.find((r) => typeof r !== 'string') as object), recordId: 'LATE-1', callId: 'late-call@sbc' } as never]);
+    expect((await runCli(['ingest', late, '--carrier', 'fab'], env)).code).toBe(0);
+    const runsBefore = (await q(`SELECT count(*)::int AS n FROM reconciliation_runs WHERE window_from = $1::timestamptz`, [D]))[0].n;
+    const [a, b] = await Promise.all([nightly(), nightly()]);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    const outcomes = [a, b].map((r) => r.summary.days.find((x: { day: string }) => x.day === D).reconcile).sort();
+    expect(outcomes).toEqual(expect.arrayContaining(['succeeded']));
+    expect(outcomes.filter((o: string) => o === 'succeeded')).toHaveLength(1);
+    expect((await q(`SELECT count(*)::int AS n FROM reconciliation_runs WHERE window_from = $1::timestamptz`, [D]))[0].n).toBe(runsBefore + 1);
+  });
+
+  it('marks a killed run abandoned and completes the night on the next run', async () => {
+    // Graph hangs on the first page of tenant 2: the runner is killed while pulling.
+    fake.inject({ match: (r) => r.tenantId === T2 && r.fn === 'getPstnCalls', hang: true, times: 1 });
+    const late = join(dir, 'fab-late-2.csv');
+    await writeCanonicalFile(late, [{ ...(day.carrierRows.find((r) => typeof r !== 'string') as object), recordId: 'LATE-2', callId: 'late-call-2@sbc' } as never]);
+    expect((await runCli(['ingest', late, '--carrier', 'fab'], env)).code).toBe(0);
+    const child = spawn(process.execPath, [CLI, 'nightly', '--date', D, '--carrier', 'fab'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    for (let i = 0; i < 400; i++) {
+      if (fake.served.some((s) => s.tenantId === T2 && s.status === 0) || (await q(`SELECT 1 FROM batch_runs WHERE status = 'running'`)).length) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    expect((await q(`SELECT count(*)::int AS n FROM batch_runs WHERE status = 'running'`))[0].n).toBe(1);
+
+    const { code, summary } = await nightly();
+    expect(code).toBe(0);
+    expect(summary.status).toBe('succeeded');
+    expect(summary.days.find((x: { day: string }) => x.day === D).reconcile).toBe('succeeded');
+    expect((await q(`SELECT status FROM batch_runs ORDER BY started_at`)).map((r) => r.status)).toContain('abandoned');
+    expect((await q(`SELECT count(*)::int AS n FROM batch_runs WHERE status = 'running'`))[0].n).toBe(0);
+
+    const runs = await runCli(['runs', '--json'], env);
+    const list = JSON.parse(runs.stdout);
+    expect(list[0]).toMatchObject({ status: 'succeeded', runDate: D, trigger: 'manual' });
+    const shown = await runCli(['runs', '--id', list[0].id], env);
+    expect(shown.stdout).toMatch(new RegExp(`fab ${D} reconcile: succeeded`));
+  });
+});
