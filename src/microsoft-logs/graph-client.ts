@@ -73,6 +73,7 @@ export class GraphTenantClient {
     let renewed = false;
     let renewNext = false;
     let retries = 0;
+    let badBody = '';
     for (;;) {
       const token = await this.token(renewNext);
       renewNext = false;
@@ -91,8 +92,9 @@ export class GraphTenantClient {
           try {
             const doc = parse(answer.body);
             if (doc !== null && typeof doc === 'object' && !Array.isArray(doc)) return { doc: doc as Record<string, unknown>, text: answer.body };
-          } catch {
-            /* an unreadable 200 (cut off by a proxy): retried below */
+            badBody = 'not a JSON object';
+          } catch (error) {
+            badBody = (error as Error).message; // an unreadable 200 (cut off by a proxy): retried below
           }
           failure = { networkCode: 'EBADBODY' };
         } else {
@@ -109,7 +111,7 @@ export class GraphTenantClient {
         case 'wait':
         case 'backoff':
           if (retries >= this.retry.maxRetries) {
-            throw new TenantPullError(tenant, false, `tenant ${tenant}: Graph still failing after ${retries} retries (${describe(failure!, answer)}); run the pull again to resume`);
+            throw new TenantPullError(tenant, false, `tenant ${tenant}: Graph still failing after ${retries} retries (${describe(failure!, answer, badBody)}); run the pull again to resume`);
           }
           await this.deps.sleep(action.action === 'wait' ? action.ms : backoffMs(retries, this.retry.backoffBaseMs, this.retry.backoffMaxMs, this.deps.random()));
           retries += 1;
@@ -139,8 +141,8 @@ export class GraphTenantClient {
   }
 }
 
-function describe(f: GraphFailure, answer?: GraphHttpResponse): string {
-  if (f.status === undefined) return f.networkCode === 'EBADBODY' ? 'an unreadable answer' : `network error ${f.networkCode}`;
+function describe(f: GraphFailure, answer?: GraphHttpResponse, badBody = ''): string {
+  if (f.status === undefined) return f.networkCode === 'EBADBODY' ? `an unreadable answer: ${badBody}` : `network error ${f.networkCode}`;
   const e = answer ? graphError(answer.body) : {};
   return [`${f.status}`, e.code, e.message].filter(Boolean).join(' ');
 }
