@@ -45,6 +45,14 @@ export class BatchRepository {
     return repo.save(repo.create({ ...run, status: 'running' }));
   }
 
+  /** A run found dead: its unfinished steps are closed as interrupted (they are safe to redo). */
+  async abandonRun(id: string, error: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      await m.query(`UPDATE batch_steps SET status = 'interrupted', finished_at = now(), error = $2 WHERE run_id = $1 AND status = 'running'`, [id, error]);
+      await m.query(`UPDATE batch_runs SET status = 'abandoned', error = $2, finished_at = now() WHERE id = $1`, [id, error]);
+    });
+  }
+
   async finishRun(id: string, status: RunStatus, summary: Record<string, unknown> | null, error: string | null = null): Promise<void> {
     await this.dataSource.query(`UPDATE batch_runs SET status = $2, summary = $3, error = $4, finished_at = now() WHERE id = $1`, [id, status, summary, error]);
   }
@@ -116,6 +124,17 @@ export class BatchRepository {
        ON CONFLICT (carrier_id, day) DO UPDATE SET status = EXCLUDED.status, fingerprint = EXCLUDED.fingerprint,
          reconcile_run_id = EXCLUDED.reconcile_run_id, updated_at = now()`,
       [state.carrierId, state.day, state.status, state.fingerprint, state.reconcileRunId],
+    );
+  }
+
+  runTotals(): Promise<{ status: string; runs: number }[]> {
+    return this.dataSource.query(`SELECT status, count(*)::int AS runs FROM batch_runs GROUP BY status ORDER BY status`);
+  }
+
+  lastFinishedRun(): Promise<{ status: string; seconds: number }[]> {
+    return this.dataSource.query(
+      `SELECT status, extract(epoch FROM finished_at - started_at)::float8 AS seconds FROM batch_runs
+       WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1`,
     );
   }
 

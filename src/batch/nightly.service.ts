@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { CarriersService } from '../carriers/carriers.service';
 import { Dec, plain } from '../common/decimal';
 import { invalidInput } from '../common/ocrecon-error';
 import { AppConfig } from '../config/app-config';
 import { MatchingService, ReconcileResult } from '../matching/matching.service';
+import { AppLogger } from '../observability/app-logger';
+import { MetricsService } from '../observability/metrics.service';
 import { PullService, TenantPullResult } from '../microsoft-logs/pull.service';
 import { BatchRepository, LockSession } from './batch.repository';
 import { RunStatus } from './batch-run.entity';
@@ -62,14 +64,23 @@ class StepFailed extends Error {}
  * window's results), so a crashed run is safely restarted by running the night again.
  */
 @Injectable()
-export class NightlyService {
+export class NightlyService implements OnModuleInit {
   constructor(
     private readonly config: AppConfig,
     private readonly batch: BatchRepository,
     private readonly carriers: CarriersService,
     private readonly pulls: PullService,
     private readonly matching: MatchingService,
+    private readonly logger: AppLogger,
+    private readonly metrics: MetricsService,
   ) {}
+
+  onModuleInit(): void {
+    this.metrics.registerCounter('ocrecon_batch_runs_total', 'Nightly batch runs, by status', ['status'], async () =>
+      (await this.batch.runTotals()).map((r) => ({ labels: { status: r.status }, value: r.runs })));
+    this.metrics.registerGauge('ocrecon_batch_last_run_duration_seconds', 'Duration of the latest finished nightly run', ['status'], async () =>
+      (await this.batch.lastFinishedRun()).map((r) => ({ labels: { status: r.status }, value: r.seconds })));
+  }
 
   async run(request: NightlyRequest): Promise<NightlySummary> {
     let date: string;
@@ -84,6 +95,8 @@ export class NightlyService {
       await this.abandonDeadRuns(session);
       const run = await this.batch.createRun({ trigger: request.trigger, runDate: date, carrierId: request.carrierId ?? null, runner: `${hostname()}:${process.pid}` });
       await session.tryLock(`run:${run.id}`);
+      const log = this.logger.forRun(run.id, 'NightlyService', { date, trigger: request.trigger });
+      log.info({ carriers: carriers.map((c) => c.id), trailingDays: this.config.OCRECON_NIGHTLY_TRAILING_DAYS }, 'nightly run started');
       const summary: NightlySummary = { runId: run.id, date, status: 'running', days: [], counts: {}, money: [], waiting: [], failed: [] };
       let interrupted = false;
       try {
@@ -93,15 +106,19 @@ export class NightlyService {
               interrupted = true;
               break outer;
             }
-            summary.days.push(await this.runDay(session, run.id, run.startedAt, carrier.id, day, request));
+            const outcome = await this.runDay(session, run.id, run.startedAt, carrier.id, day, request);
+            log.info({ carrierId: carrier.id, day, pull: outcome.pull, reconcile: outcome.reconcile, counts: outcome.counts, error: outcome.error }, 'day done');
+            summary.days.push(outcome);
           }
         }
       } catch (error) {
         await this.batch.finishRun(run.id, 'failed', this.summarize(summary), (error as Error).message);
+        log.error({ err: error }, 'nightly run failed');
         throw error;
       }
       summary.status = interrupted ? 'interrupted' : summary.failed.length > 0 ? 'failed' : 'succeeded';
       await this.batch.finishRun(run.id, summary.status, this.summarize(summary));
+      log.info({ status: summary.status, counts: summary.counts, waiting: summary.waiting.length, failed: summary.failed.length }, 'nightly run finished');
       return summary;
     } finally {
       await session.close();
@@ -112,7 +129,7 @@ export class NightlyService {
   private async abandonDeadRuns(session: LockSession): Promise<void> {
     for (const run of await this.batch.listRunning()) {
       if (await session.tryLock(`run:${run.id}`)) {
-        await this.batch.finishRun(run.id, 'abandoned', run.summary, 'the runner stopped without finishing (crash or kill); its steps are safe to run again');
+        await this.batch.abandonRun(run.id, 'the runner stopped without finishing (crash or kill); its steps are safe to run again');
         await session.unlock(`run:${run.id}`);
       }
     }

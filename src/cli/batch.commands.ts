@@ -2,6 +2,7 @@ import { Command, CommandRunner, Option } from 'nest-commander';
 import { BatchRepository } from '../batch/batch.repository';
 import { NightlySummary, NightlyService } from '../batch/nightly.service';
 import { notFound } from '../common/ocrecon-error';
+import { ShutdownSignal } from '../common/shutdown';
 import { printResult } from './output';
 
 /** The one-screen summary of a night, for people (the JSON has every detail). */
@@ -20,19 +21,29 @@ export function describeNight(s: NightlySummary): string {
 
 @Command({ name: 'nightly', description: 'the nightly reconciliation batch for one day (default: yesterday, UTC)' })
 export class NightlyCommand extends CommandRunner {
-  constructor(private readonly nightly: NightlyService) {
+  constructor(
+    private readonly nightly: NightlyService,
+    private readonly shutdown: ShutdownSignal,
+  ) {
     super();
   }
 
   async run(_: string[], o: { date?: string; carrier?: string; json?: boolean }): Promise<void> {
-    const summary = await this.nightly.run({
-      date: o.date,
-      carrierId: o.carrier,
-      trigger: 'manual',
-      onStep: process.stderr.isTTY && !o.json ? (e) => process.stderr.write(`  ${e.carrierId} ${e.day} ${e.step}: ${e.status}\n`) : undefined,
-    });
-    printResult(summary, o.json, () => describeNight(summary));
-    if (summary.status === 'failed') process.exitCode = 1;
+    // A stop signal ends the run after its current step (recorded as interrupted), not mid-write.
+    const unsubscribe = this.shutdown.onRequest(() => process.stderr.write('ocrecon: stopping after the current step…\n'));
+    try {
+      const summary = await this.nightly.run({
+        date: o.date,
+        carrierId: o.carrier,
+        trigger: 'manual',
+        shouldStop: () => this.shutdown.requested,
+        onStep: process.stderr.isTTY && !o.json ? (e) => process.stderr.write(`  ${e.carrierId} ${e.day} ${e.step}: ${e.status}\n`) : undefined,
+      });
+      printResult(summary, o.json, () => describeNight(summary));
+      if (summary.status === 'failed' || summary.status === 'interrupted') process.exitCode = 1;
+    } finally {
+      unsubscribe();
+    }
   }
 
   @Option({ flags: '--date <day>', description: 'YYYY-MM-DD' }) parseDate(v: string) { return v; }

@@ -2,6 +2,7 @@ import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from '../app.module';
+import { BatchScheduleModule } from '../batch/batch-schedule.module';
 import { RuntimeOptions } from '../database/database.module';
 import { SERVER_LOGGING } from '../observability/logger';
 import { ObservabilityHttpModule } from '../observability/observability-http.module';
@@ -18,6 +19,7 @@ export class ServerModule {
       imports: [
         AppModule.register({ ...options, logging: SERVER_LOGGING }),
         ObservabilityHttpModule,
+        BatchScheduleModule,
       ],
     };
   }

@@ -126,4 +126,27 @@ describe('ocrecon nightly', () => {
     const shown = await runCli(['runs', '--id', list[0].id], env);
     expect(shown.stdout).toMatch(new RegExp(`fab ${D} reconcile: succeeded`));
   });
+
+  it('stops after the current step on SIGTERM, leaving nothing half-done', async () => {
+    const late = join(dir, 'fab-late-3.csv');
+    await writeCanonicalFile(late, [{ ...(day.carrierRows.find((r) => typeof r !== 'string') as object), recordId: 'LATE-3', callId: 'late-call-3@sbc' } as never]);
+    expect((await runCli(['ingest', late, '--carrier', 'fab'], env)).code).toBe(0);
+    // Graph throttles the first page: the pull step is waiting out Retry-After when the signal comes.
+    fake.inject({ match: (r) => r.tenantId === T1 && r.fn === 'getPstnCalls', status: 429, retryAfter: '2', times: 1 });
+    const served = fake.served.length;
+    const child = spawn(process.execPath, [CLI, 'nightly', '--date', D, '--carrier', 'fab', '--json'], { env: { ...process.env, ...env } });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    for (let i = 0; i < 400 && !fake.served.slice(served).some((s) => s.status === 429); i++) await new Promise((r) => setTimeout(r, 25));
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.on('close', r));
+    expect(code).toBe(1);
+    const summary = JSON.parse(stdout);
+    expect(summary.status).toBe('interrupted');
+    expect(summary.days.length).toBeLessThan(3);
+    expect((await q(`SELECT status FROM batch_runs WHERE id = $1`, [summary.runId]))[0].status).toBe('interrupted');
+    // No step of any run is left running (the killed run's were closed when it was found abandoned).
+    expect((await q(`SELECT count(*)::int AS n FROM batch_steps WHERE status = 'running'`))[0].n).toBe(0);
+    expect((await q(`SELECT count(*)::int AS n FROM microsoft_pulls WHERE status = 'running'`))[0].n).toBe(0);
+  });
 });
