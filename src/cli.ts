@@ -21,6 +21,10 @@ function fail(error: unknown): void {
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   const command = argv[2];
+  // `ocrecon discrepancies … | head`: a reader that stops early is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
     const config = loadConfig(process.env);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
+import { plain } from '../common/decimal';
 import { BatchDayStateEntity } from './batch-day-state.entity';
 import { BatchRunEntity, RunStatus } from './batch-run.entity';
 import { BatchStepEntity, StepStatus } from './batch-step.entity';
@@ -136,6 +137,33 @@ export class BatchRepository {
       `SELECT status, extract(epoch FROM finished_at - started_at)::float8 AS seconds FROM batch_runs
        WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1`,
     );
+  }
+
+  /** What a reconciliation run found (its stored result): for a day the batch did not need to redo. */
+  async reconcileRunResult(runId: string): Promise<{ counts?: Record<string, number>; totalsByCurrency?: { currency: string | null; microsoftTotal: string; carrierTotal: string; moneyDelta: string }[] } | null> {
+    const rows = await this.dataSource.query(`SELECT result FROM reconciliation_runs WHERE id = $1`, [runId]);
+    return rows[0]?.result ?? null;
+  }
+
+  /**
+   * Money at stake over carriers' days: the absolute money difference of every call flagged with
+   * one, per currency, each call (pair or unpaired row) counted once however many kinds it has.
+   */
+  async moneyAtStake(carrierDays: { carrierId: string; day: string }[]): Promise<{ currency: string | null; amount: string; calls: number }[]> {
+    if (carrierDays.length === 0) return [];
+    const rows: { currency: string | null; amount: string; calls: number }[] = await this.dataSource.query(
+      `WITH d AS (SELECT * FROM unnest($1::text[], $2::date[]) AS t(carrier_id, day)),
+            calls AS (
+              SELECT DISTINCT ON (x.carrier_id, coalesce(x.microsoft_row_id, ''), coalesce(x.carrier_cdr_id, 0))
+                     coalesce(x.carrier_currency, x.microsoft_currency) AS currency, abs(x.money_delta) AS amount
+              FROM discrepancies x JOIN d ON d.carrier_id = x.carrier_id
+               AND x.start_time >= d.day AND x.start_time < d.day + 1
+              WHERE x.money_delta IS NOT NULL AND x.money_delta <> 0
+              ORDER BY x.carrier_id, coalesce(x.microsoft_row_id, ''), coalesce(x.carrier_cdr_id, 0))
+       SELECT currency, sum(amount)::text AS amount, count(*)::int AS calls FROM calls GROUP BY currency ORDER BY currency`,
+      [carrierDays.map((c) => c.carrierId), carrierDays.map((c) => c.day)],
+    );
+    return rows.map((r) => ({ ...r, amount: plain(r.amount) }));
   }
 
   listRuns(limit: number): Promise<BatchRunEntity[]> {

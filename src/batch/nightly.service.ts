@@ -42,10 +42,12 @@ export interface NightlySummary {
   date: string;
   status: RunStatus;
   days: DayOutcome[];
-  /** Discrepancies found by this run's reconciliations, per kind. */
+  /** The night's discrepancies per kind: days reconciled now, and the standing result of days that did not change. */
   counts: Record<string, number>;
   /** Per currency: the two sides' totals over the reconciled days, and carrier − Microsoft. */
   money: { currency: string | null; microsoftTotal: string; carrierTotal: string; moneyDelta: string }[];
+  /** Per currency: the absolute money difference of the flagged calls of the reconciled days (each call once). */
+  moneyAtStake: { currency: string | null; amount: string; calls: number }[];
   waiting: { carrierId: string; day: string }[];
   failed: { carrierId: string; day: string; step: string; error: string }[];
 }
@@ -97,7 +99,7 @@ export class NightlyService implements OnModuleInit {
       await session.tryLock(`run:${run.id}`);
       const log = this.logger.forRun(run.id, 'NightlyService', { date, trigger: request.trigger });
       log.info({ carriers: carriers.map((c) => c.id), trailingDays: this.config.OCRECON_NIGHTLY_TRAILING_DAYS }, 'nightly run started');
-      const summary: NightlySummary = { runId: run.id, date, status: 'running', days: [], counts: {}, money: [], waiting: [], failed: [] };
+      const summary: NightlySummary = { runId: run.id, date, status: 'running', days: [], counts: {}, money: [], moneyAtStake: [], waiting: [], failed: [] };
       let interrupted = false;
       try {
         outer: for (const carrier of carriers) {
@@ -116,7 +118,10 @@ export class NightlyService implements OnModuleInit {
         log.error({ err: error }, 'nightly run failed');
         throw error;
       }
-      summary.status = interrupted ? 'interrupted' : summary.failed.length > 0 ? 'failed' : 'succeeded';
+      summary.moneyAtStake = await this.batch.moneyAtStake(
+        summary.days.filter((d) => d.reconcile === 'succeeded' || d.reconcile === 'unchanged').map(({ carrierId, day }) => ({ carrierId, day })),
+      );
+      summary.status = interrupted ? 'interrupted' : summary.days.some((d) => d.pull === 'failed' || d.reconcile === 'failed') ? 'failed' : 'succeeded';
       await this.batch.finishRun(run.id, summary.status, this.summarize(summary));
       log.info({ status: summary.status, counts: summary.counts, waiting: summary.waiting.length, failed: summary.failed.length }, 'nightly run finished');
       return summary;
@@ -189,7 +194,9 @@ export class NightlyService implements OnModuleInit {
       if (state?.status === 'reconciled' && state.fingerprint === fingerprint) {
         await this.recordStep(runId, carrierId, day, 'reconcile', 'unchanged', 0, { reconcileRunId: state.reconcileRunId, fingerprint });
         note('reconcile', 'unchanged');
-        return { ...outcome, reconcile: 'unchanged', reconcileRunId: state.reconcileRunId ?? undefined };
+        // The day's standing result is the last reconciliation's: report it as this night's.
+        const last = state.reconcileRunId ? await this.batch.reconcileRunResult(state.reconcileRunId) : null;
+        return { ...outcome, reconcile: 'unchanged', reconcileRunId: state.reconcileRunId ?? undefined, counts: last?.counts, totalsByCurrency: last?.totalsByCurrency };
       }
       let result: ReconcileResult | undefined;
       const rec = await this.step(runId, carrierId, day, 'reconcile', async () => {

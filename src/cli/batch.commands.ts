@@ -14,6 +14,7 @@ export function describeNight(s: NightlySummary): string {
   }
   const kinds = Object.entries(s.counts).filter(([, n]) => n > 0);
   lines.push(`  discrepancies: ${kinds.length ? kinds.map(([k, n]) => `${k} ${n}`).join(', ') : 'none'}`);
+  for (const m of s.moneyAtStake) lines.push(`  money at stake ${m.currency ?? '(no currency)'}: ${m.amount} over ${m.calls} calls`);
   for (const m of s.money) lines.push(`  money ${m.currency ?? '(no currency)'}: Microsoft ${m.microsoftTotal}, carrier ${m.carrierTotal}, carrier − Microsoft ${m.moneyDelta}`);
   if (s.waiting.length) lines.push(`  waiting for carrier data: ${s.waiting.map((w) => `${w.carrierId} ${w.day}`).join(', ')}`);
   return lines.join('\n');

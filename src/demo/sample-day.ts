@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { decimalFromMicros, prng, SampleCall, sampleCalls } from './sample-carrier-file';
 
 /** A Microsoft PSTN log row for the stand-in: when it started, and the row as Graph's JSON text. */
@@ -24,6 +24,12 @@ export interface SampleDay {
   planted: PlantedDifferences;
 }
 
+/** A GUID derived from a name, so the same sample gives the same Graph row ids on every run. */
+function stableGuid(name: string): string {
+  const h = createHash('sha256').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 /** Graph's timestamp text with 7 fraction digits, as pstnCallLogRow usually carries. */
 const graphTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
 
@@ -32,9 +38,9 @@ function graphRow(call: SampleCall, operator: string, o: { durationDelta?: numbe
   const outbound = call.direction === 'outbound';
   const international = (outbound ? call.callee : call.caller).startsWith('+44');
   return JSON.stringify({
-    id: randomUUID(),
+    id: stableGuid(`row:${call.recordId}`),
     callId: call.callId,
-    userId: randomUUID(),
+    userId: stableGuid(`user:${call.caller}`),
     userPrincipalName: `user${call.caller.slice(-4)}@contoso.example`,
     userDisplayName: 'Sample User',
     startDateTime: graphTime(call.startMs),
