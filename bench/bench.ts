@@ -1,4 +1,5 @@
 import { BenchSection, openBenchContext } from './bench-context';
+import { e2eBench } from './e2e.bench';
 import { ingestBench } from './ingest.bench';
 import { pullBench } from './pull.bench';
 import { matchBench } from './match.bench';
@@ -11,6 +12,7 @@ const SECTIONS: Record<string, BenchSection> = {
   ingest: ingestBench,
   pull: pullBench,
   match: matchBench,
+  e2e: e2eBench,
 };
 
 async function main(): Promise<void> {

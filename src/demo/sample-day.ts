@@ -67,47 +67,44 @@ function graphRow(call: SampleCall, operator: string, o: { durationDelta?: numbe
     .replace('"@@connection@@"', decimalFromMicros(call.connectionMicros));
 }
 
+/** One call of a sample day: what the carrier's file has of it, and Microsoft's row, if any. */
+export interface SampleDayCall {
+  carrier: SampleCall[];
+  microsoft: SampleGraphRow | null;
+  planted: keyof PlantedDifferences | null;
+}
+
 /**
- * A day of one carrier's traffic seen from both sides, with about `rate` of the calls carrying each
- * kind of difference (rule set v1): durations and charges that disagree, a currency mismatch, calls
- * missing on either side, and duplicated carrier rows.
+ * A day of one carrier's traffic seen from both sides, call by call (streaming, for any size), with
+ * about `rate` of the calls carrying each kind of difference (rule set v1): durations and charges
+ * that disagree, a currency mismatch, calls missing on either side, and duplicated carrier rows.
  */
-export function sampleDay(options: { rows: number; dayStartMs: number; tenants: string[]; operator: string; seed?: number; recordPrefix?: string; rate?: number }): SampleDay {
+export function* sampleDayCalls(options: { rows: number; dayStartMs: number; tenants: string[]; operator: string; seed?: number; recordPrefix?: string; rate?: number }): Generator<SampleDayCall> {
   const rnd = prng((options.seed ?? 1) * 7919);
   const rate = options.rate ?? 0.01;
+  const ms = (call: SampleCall, o?: Parameters<typeof graphRow>[2]): SampleGraphRow => ({ tenantId: call.tenantId, startMs: call.startMs, json: graphRow(call, options.operator, o) });
+  for (const call of sampleCalls(options)) {
+    const kind = Math.floor(rnd() / rate);
+    const hasMoney = call.chargeMicros + call.connectionMicros > 0;
+    if (kind === 0) yield { carrier: [], microsoft: ms(call), planted: 'MISSING_AT_CARRIER' };
+    else if (kind === 1) yield { carrier: [call], microsoft: null, planted: 'MISSING_AT_MICROSOFT' };
+    else if (kind === 2) yield { carrier: [call], microsoft: ms(call, { durationDelta: 30 }), planted: 'DURATION_MISMATCH' };
+    else if (kind === 3 && hasMoney) yield { carrier: [call], microsoft: ms(call, { chargeDeltaMicros: 10000 }), planted: 'CHARGE_MISMATCH' };
+    else if (kind === 4 && hasMoney) yield { carrier: [call], microsoft: ms(call, { currency: 'EUR' }), planted: 'CURRENCY_MISMATCH' };
+    else if (kind === 5) yield { carrier: [call, { ...call, recordId: `${call.recordId}-DUP` }], microsoft: ms(call), planted: 'DUPLICATE_AT_CARRIER' };
+    else yield { carrier: [call], microsoft: ms(call), planted: null };
+  }
+}
+
+/** The whole day in memory (small samples: tests and the demo). */
+export function sampleDay(options: Parameters<typeof sampleDayCalls>[0]): SampleDay {
   const planted: PlantedDifferences = { DURATION_MISMATCH: 0, CHARGE_MISMATCH: 0, CURRENCY_MISMATCH: 0, MISSING_AT_CARRIER: 0, MISSING_AT_MICROSOFT: 0, DUPLICATE_AT_CARRIER: 0 };
   const carrierRows: (SampleCall | string)[] = [];
   const microsoftRows: SampleGraphRow[] = [];
-  for (const call of sampleCalls(options)) {
-    const r = rnd();
-    const kind = Math.floor(r / rate);
-    const hasMoney = call.chargeMicros + call.connectionMicros > 0;
-    if (kind === 0) {
-      planted.MISSING_AT_CARRIER++;
-      microsoftRows.push({ tenantId: call.tenantId, startMs: call.startMs, json: graphRow(call, options.operator) });
-    } else if (kind === 1) {
-      planted.MISSING_AT_MICROSOFT++;
-      carrierRows.push(call);
-    } else if (kind === 2) {
-      planted.DURATION_MISMATCH++;
-      carrierRows.push(call);
-      microsoftRows.push({ tenantId: call.tenantId, startMs: call.startMs, json: graphRow(call, options.operator, { durationDelta: 30 }) });
-    } else if (kind === 3 && hasMoney) {
-      planted.CHARGE_MISMATCH++;
-      carrierRows.push(call);
-      microsoftRows.push({ tenantId: call.tenantId, startMs: call.startMs, json: graphRow(call, options.operator, { chargeDeltaMicros: 10000 }) });
-    } else if (kind === 4 && hasMoney) {
-      planted.CURRENCY_MISMATCH++;
-      carrierRows.push(call);
-      microsoftRows.push({ tenantId: call.tenantId, startMs: call.startMs, json: graphRow(call, options.operator, { currency: 'EUR' }) });
-    } else if (kind === 5) {
-      planted.DUPLICATE_AT_CARRIER++;
-      carrierRows.push(call, { ...call, recordId: `${call.recordId}-DUP` });
-      microsoftRows.push({ tenantId: call.tenantId, startMs: call.startMs, json: graphRow(call, options.operator) });
-    } else {
-      carrierRows.push(call);
-      microsoftRows.push({ tenantId: call.tenantId, startMs: call.startMs, json: graphRow(call, options.operator) });
-    }
+  for (const c of sampleDayCalls(options)) {
+    carrierRows.push(...c.carrier);
+    if (c.microsoft) microsoftRows.push(c.microsoft);
+    if (c.planted) planted[c.planted]++;
   }
   return { carrierRows, microsoftRows, planted };
 }
