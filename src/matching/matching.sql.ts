@@ -7,14 +7,21 @@
  * $4 near margin (seconds), $5 far margin (seconds).
  */
 
+/**
+ * The regex `^\+[1-9][0-9*]{1,19}$` (normalizeMicrosoftNumber's final check) without a regex: `+`, a
+ * digit 1-9, then only digits and `*`, 3 to 21 characters. About three times cheaper per row.
+ */
+const e164Sql = (x: string) =>
+  `(left(${x}, 1) = '+' AND length(${x}) BETWEEN 3 AND 21 AND strpos('123456789', substr(${x}, 2, 1)) > 0 AND ltrim(substr(${x}, 3), '0123456789*') = '')`;
+
 /** normalizeMicrosoftNumber() in SQL: separators out, tel: / 00 / bare digits to +, masked `*` kept. */
 export function microsoftNumberSql(column: string): string {
   const valid = (x: string) => `${x} ~ '^\\+[1-9][0-9*]{1,19}$'`;
   const stripped = `regexp_replace(btrim(${column}), '[[:space:]().-]', '', 'g')`;
   const noTel = `(CASE WHEN lower(left(${stripped}, 4)) = 'tel:' THEN substr(${stripped}, 5) ELSE ${stripped} END)`;
   const plus = `(CASE WHEN ${noTel} LIKE '00%' THEN '+' || substr(${noTel}, 3) WHEN ${noTel} ~ '^[0-9]' THEN '+' || ${noTel} ELSE ${noTel} END)`;
-  // Nearly every Graph number is E.164 already: only the others take the slow path.
-  return `(CASE WHEN ${valid(column)} THEN ${column} WHEN ${valid(plus)} THEN ${plus} END)`;
+  // Nearly every Graph number is E.164 already: only the others take the slow path (regexes).
+  return `(CASE WHEN ${e164Sql(column)} THEN ${column} WHEN ${valid(plus)} THEN ${plus} END)`;
 }
 
 /**
@@ -60,6 +67,9 @@ export const STAGE_MICROSOFT = `
     WHERE m.start_time >= $2::timestamptz - make_interval(secs => $5) AND m.start_time < $3::timestamptz + make_interval(secs => $5)
       AND ((m.start_time >= $2::timestamptz - make_interval(secs => $4) AND m.start_time < $3::timestamptz + make_interval(secs => $4))
            OR ${trimmedCallId('m.call_id')} IN (SELECT call_id FROM rc_ids))
+    -- OFFSET 0 keeps this subquery from being flattened: the number keys above would otherwise
+    -- re-evaluate the whole normalisation expression several times per row.
+    OFFSET 0
   ) s`;
 
 /**
