@@ -66,12 +66,6 @@ export class AppConfig {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   AZURE_AUTHORITY_HOST?: string;
 
-  /** Rows per COPY chunk during ingest; between chunks the bad rows of the chunk are written. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  OCRECON_INGEST_CHUNK_ROWS: number = 50000;
-
   /** Graph requests allowed per tenant per window (Graph's limit is 200 per 60 s per app per tenant). */
   @Transform(toInt)
   @IsInt()
