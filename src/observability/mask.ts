@@ -71,7 +71,7 @@ export function maskValue(value: unknown, key = '', depth = 0, seen = new WeakSe
   if (seen.has(value)) return '[Circular]';
   if (value instanceof Error) {
     seen.add(value);
-    const out: Record<string, unknown> = { type: value.constructor?.name ?? value.name, message: maskText(value.message) };
+    const out: Record<string, unknown> = { type: value.name || value.constructor?.name, message: maskText(value.message) };
     if (value.stack) out.stack = maskText(value.stack);
     for (const [k, v] of Object.entries(value)) out[k] = maskValue(v, k, depth + 1, seen);
     if (value.cause !== undefined) out.cause = maskValue(value.cause, 'cause', depth + 1, seen);
