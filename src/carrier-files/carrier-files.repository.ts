@@ -24,6 +24,17 @@ const CONTENT = [
 const sameContent = (a: string, b: string) => CONTENT.map((c) => `${a}.${c} IS NOT DISTINCT FROM ${b}.${c}`).join(' AND ');
 const CDR_COLUMNS = STAGE_COLUMNS.join(', ');
 const conflictReason = `'record_id ' || record_id || ' is already stored with different values (' || COALESCE(file_name || ' ', 'this file, ') || 'line ' || held_line || ')'`;
+/**
+ * Ends a statement whose `held` CTE lists the staged rows whose record_id is already taken, with
+ * `same` telling a repeat from a conflict: conflicts go into the error report, and the statement
+ * returns how many rows were skipped (repeats) and rejected (conflicts).
+ */
+const HELD_TO_COUNTS = `, conflicts AS (
+         INSERT INTO carrier_file_errors (carrier_id, file_id, line, "column", reason)
+         SELECT $1, $2, line, 'record_id', ${conflictReason} FROM held WHERE NOT same
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM held WHERE same)::int AS skipped, (SELECT count(*) FROM conflicts)::int AS conflicts`;
 
 @Injectable()
 export class CarrierFilesRepository {
@@ -153,12 +164,7 @@ export class CarrierFilesRepository {
          FROM firsts s JOIN firsts e ON e.record_id = s.record_id AND e.line = s.first_line
          WHERE s.line <> s.first_line
            AND NOT EXISTS (SELECT 1 FROM carrier_cdrs c WHERE c.carrier_id = $1 AND c.record_id = s.record_id)
-       ), conflicts AS (
-         INSERT INTO carrier_file_errors (carrier_id, file_id, line, "column", reason)
-         SELECT $1, $2, line, 'record_id', ${conflictReason} FROM held WHERE NOT same
-         RETURNING 1
-       )
-       SELECT (SELECT count(*) FROM held WHERE same)::int AS skipped, (SELECT count(*) FROM conflicts)::int AS conflicts`,
+       )${HELD_TO_COUNTS}`,
       [carrierId, fileId],
     );
     return row;
@@ -188,12 +194,7 @@ export class CarrierFilesRepository {
          JOIN carrier_cdrs c ON c.carrier_id = $1 AND c.record_id = s.record_id
          JOIN carrier_files f ON f.id = c.file_id
          WHERE s.error_reason IS NULL AND s.record_id IS NOT NULL AND NOT (c.file_id = $2 AND c.line = s.line)
-       ), conflicts AS (
-         INSERT INTO carrier_file_errors (carrier_id, file_id, line, "column", reason)
-         SELECT $1, $2, line, 'record_id', ${conflictReason} FROM held WHERE NOT same
-         RETURNING 1
-       )
-       SELECT (SELECT count(*) FROM held WHERE same)::int AS skipped, (SELECT count(*) FROM conflicts)::int AS conflicts`,
+       )${HELD_TO_COUNTS}`,
       [carrierId, fileId],
     );
     return { accepted, skipped: row.skipped, conflicts: row.conflicts };
