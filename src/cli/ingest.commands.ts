@@ -2,7 +2,7 @@ import { Command, CommandRunner, Option } from 'nest-commander';
 import { CarrierFilesRepository } from '../carrier-files/carrier-files.repository';
 import { IngestService } from '../carrier-files/ingest.service';
 import { invalidInput, notFound } from '../common/ocrecon-error';
-import { printResult } from './output';
+import { csvCell, printResult } from './output';
 import { createProgress } from './progress';
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -40,7 +40,6 @@ export class IngestCommand extends CommandRunner {
   @Option({ flags: '--json' }) parseJson() { return true; }
 }
 
-const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 @Command({ name: 'ingest-errors', arguments: '<fileId>', description: 'the rejected rows of an ingested file, as CSV line,column,reason' })
 export class IngestErrorsCommand extends CommandRunner {

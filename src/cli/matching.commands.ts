@@ -2,9 +2,8 @@ import { Command, CommandRunner, Option } from 'nest-commander';
 import { DiscrepanciesService, EXPORT_COLUMNS } from '../discrepancies/discrepancies.service';
 import { invalidInput } from '../common/ocrecon-error';
 import { MatchingService } from '../matching/matching.service';
-import { collect, printResult } from './output';
+import { collect, csvCell, printResult } from './output';
 
-const csvCell = (s: string | null) => (s === null ? '' : /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 async function write(text: string): Promise<void> {
   if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));

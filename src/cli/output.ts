@@ -6,3 +6,6 @@ export function printResult(result: unknown, json: boolean | undefined, human: (
 
 /** Commander option parser for repeatable options (`--operator-name A --operator-name B`). */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** One CSV cell (RFC 4180): quoted when it holds a quote, a comma or a line end; null is empty. */
+export const csvCell = (s: string | null): string => (s === null ? '' : /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
