@@ -89,12 +89,17 @@ export class MatchingRepository {
     return { microsoft: m.n, carrier: c.n };
   }
 
-  /** Rule 2, then rule 3: candidates, then greedy rounds. Returns the pairs made by each. */
-  async pairRows(tx: Tx, callIdWindowSeconds: number, matchWindowSeconds: number): Promise<{ callId: number; numbersAndTime: number; rounds: number }> {
+  /**
+   * Rule 2, then rule 3: candidates, then greedy rounds. Returns the pairs made by each. The
+   * tolerances only mark the pairs that classification has to look at (rc_pairs.fails).
+   */
+  async pairRows(
+    tx: Tx, callIdWindowSeconds: number, matchWindowSeconds: number, durationTolerance: string, chargeTolerance: string,
+  ): Promise<{ callId: number; numbersAndTime: number; rounds: number }> {
     let round = 0;
     const pass = async (candidates: string, window: number, method: string): Promise<number> => {
       await tx.queryRunner.query(`TRUNCATE rc_cand`);
-      await timed(tx, `candidates ${method}`, candidates, [window]);
+      await timed(tx, `candidates ${method}`, candidates, [window, durationTolerance, chargeTolerance]);
       await tx.queryRunner.query(`ANALYZE rc_cand`);
       let paired = 0;
       for (;;) {
@@ -115,6 +120,8 @@ export class MatchingRepository {
   }
 
   async classifyWindow(tx: Tx, from: string, to: string, durationTolerance: string, chargeTolerance: string): Promise<void> {
+    await timed(tx, 'unpaired microsoft', Q.STAGE_UNPAIRED_MICROSOFT, [from, to]);
+    await timed(tx, 'unpaired carrier', Q.STAGE_UNPAIRED_CARRIER, [from, to]);
     await timed(tx, 'classify', Q.STAGE_FOUND, [from, to, durationTolerance, chargeTolerance]);
   }
 

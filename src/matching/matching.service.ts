@@ -131,7 +131,9 @@ export class MatchingService {
         carrierId: carrier.id, from: window.fromIso, to: window.toIso, ruleSetVersion: RULE_SET_VERSION, settings,
       });
       await this.matching.stageWindow(tx, carrier.id, window.fromIso, window.toIso, settings.nearMarginSeconds, settings.farMarginSeconds);
-      const pairs = await this.matching.pairRows(tx, rules.callIdWindowSeconds, rules.matchWindowSeconds);
+      const pairs = await this.matching.pairRows(
+        tx, rules.callIdWindowSeconds, rules.matchWindowSeconds, plain(rules.durationToleranceSeconds), plain(rules.chargeTolerance),
+      );
       await this.matching.classifyWindow(tx, window.fromIso, window.toIso, plain(rules.durationToleranceSeconds), plain(rules.chargeTolerance));
       const stored = await this.matching.storeDiscrepancies(tx, carrier.id, runId, window.fromIso, window.toIso);
 

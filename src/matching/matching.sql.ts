@@ -98,18 +98,38 @@ export const STAGE_CARRIER = `
            OR ${trimmedCallId('c.call_id')} IN (SELECT call_id FROM rc_ids))
   ) s`;
 
-/** Pairs found so far (round: the iteration that found it). */
+/**
+ * Pairs found so far (round: the iteration that found it). `fails`: some classification rule may fail
+ * for the pair (see pairFailsSql), so classification only joins those back to both sides.
+ */
 export const CREATE_PAIRS = `
-  CREATE TEMP TABLE rc_pairs (mk int NOT NULL, cr int NOT NULL, method text NOT NULL, round int NOT NULL) ON COMMIT DROP;
-  CREATE TEMP TABLE rc_cand (mk int NOT NULL, cr int NOT NULL, ds numeric NOT NULL, dd numeric NOT NULL) ON COMMIT DROP`;
+  CREATE TEMP TABLE rc_pairs (mk int NOT NULL, cr int NOT NULL, method text NOT NULL, round int NOT NULL, fails boolean NOT NULL) ON COMMIT DROP;
+  CREATE TEMP TABLE rc_cand (mk int NOT NULL, cr int NOT NULL, ds numeric NOT NULL, dd numeric NOT NULL, fails boolean NOT NULL) ON COMMIT DROP`;
+
+/**
+ * CURRENCY_MISMATCH (rules § Classification): both sides carry money and the currencies are not one
+ * known currency. Arguments: Microsoft total and currency, carrier total and currency.
+ */
+const currencyMismatchSql = (mTotal: string, mCur: string, cTotal: string, cCur: string) =>
+  `(${mTotal} <> 0 AND ${cTotal} <> 0 AND (${mCur} IS NULL OR ${cCur} IS NULL OR ${mCur} <> ${cCur}))`;
+
+/**
+ * Whether any classification rule fails for a candidate pair (duration, currency or charge), worked
+ * out while the candidate's two rows are at hand. It only preselects the pairs STAGE_FOUND classifies
+ * (which checks every rule again), so a NULL counts as failing. $dur / $charge: the tolerances.
+ */
+const pairFailsSql = (m: { dur0: string; total: string; currency: string }, c: { dur: string; total: string; currency: string }, dur: string, charge: string) =>
+  `coalesce(abs(${c.dur} - ${m.dur0}) > ${dur} OR ${currencyMismatchSql(m.total, m.currency, c.total, c.currency)} OR abs(${c.total} - ${m.total}) > ${charge}, true)`;
 
 /**
  * Rule 2 candidates: same non-empty call id, |Δstart| ≤ callIdWindowSeconds ($1), tenants equal when
- * both are named. ds = |Δstart| in seconds (exact numeric), dd = |Δduration|.
+ * both are named. ds = |Δstart| in seconds (exact numeric), dd = |Δduration|. $2 duration tolerance,
+ * $3 charge tolerance (for `fails`).
  */
 export const CANDIDATES_BY_CALL_ID = `
-  INSERT INTO rc_cand (mk, cr, ds, dd)
-  SELECT m.mk, c.cr, abs(extract(epoch FROM m.start_time - c.start_time)), abs(m.dur0 - c.dur)
+  INSERT INTO rc_cand (mk, cr, ds, dd, fails)
+  SELECT m.mk, c.cr, abs(extract(epoch FROM m.start_time - c.start_time)), abs(m.dur0 - c.dur),
+         ${pairFailsSql({ dur0: 'm.dur0', total: 'm.total', currency: 'm.currency' }, { dur: 'c.dur', total: 'c.total', currency: 'c.currency' }, '$2', '$3')}
   FROM rc_m m JOIN rc_c c ON c.call_id = m.call_id
   WHERE NOT c.dup AND (c.tenant_id IS NULL OR c.tenant_id = m.tenant_id)
     AND c.start_time BETWEEN m.start_time - make_interval(secs => $1) AND m.start_time + make_interval(secs => $1)`;
@@ -118,7 +138,8 @@ export const CANDIDATES_BY_CALL_ID = `
  * Rule 3 candidates among rows still unpaired: numbers equal after normalisation (a `*` in the
  * Microsoft number matching one digit: LIKE with `_`, equal lengths), |Δstart| ≤ matchWindowSeconds
  * ($1), tenants equal when both are named. An equi-join on the number keys, plus a join on time
- * alone for the rare Microsoft numbers masked beyond their last 4 digits.
+ * alone for the rare Microsoft numbers masked beyond their last 4 digits. $2 duration tolerance, $3
+ * charge tolerance (for `fails`).
  */
 export const CANDIDATES_BY_NUMBERS = `
   WITH m AS (
@@ -126,15 +147,17 @@ export const CANDIDATES_BY_NUMBERS = `
   ), c AS (
     SELECT * FROM rc_c c WHERE NOT c.dup AND NOT EXISTS (SELECT 1 FROM rc_pairs p WHERE p.cr = c.cr)
   ), joined AS (
-    SELECT m.*, c.cr, c.start_time AS c_start, c.dur AS c_dur, c.caller AS c_caller, c.callee AS c_callee, c.tenant_id AS c_tenant
+    SELECT m.*, c.cr, c.start_time AS c_start, c.dur AS c_dur, c.caller AS c_caller, c.callee AS c_callee, c.tenant_id AS c_tenant,
+           c.total AS c_total, c.currency AS c_currency
     FROM m JOIN c ON c.caller_key = m.caller_key AND c.callee_key = m.callee_key
     UNION ALL
-    SELECT m.*, c.cr, c.start_time, c.dur, c.caller, c.callee, c.tenant_id
+    SELECT m.*, c.cr, c.start_time, c.dur, c.caller, c.callee, c.tenant_id, c.total, c.currency
     FROM m JOIN c ON c.start_time BETWEEN m.start_time - make_interval(secs => $1) AND m.start_time + make_interval(secs => $1)
     WHERE m.caller_key LIKE '%*%' OR m.callee_key LIKE '%*%'
   )
-  INSERT INTO rc_cand (mk, cr, ds, dd)
-  SELECT mk, cr, abs(extract(epoch FROM start_time - c_start)), abs(dur0 - c_dur)
+  INSERT INTO rc_cand (mk, cr, ds, dd, fails)
+  SELECT mk, cr, abs(extract(epoch FROM start_time - c_start)), abs(dur0 - c_dur),
+         ${pairFailsSql({ dur0: 'dur0', total: 'total', currency: 'currency' }, { dur: 'c_dur', total: 'c_total', currency: 'c_currency' }, '$2', '$3')}
   FROM joined
   WHERE c_start BETWEEN start_time - make_interval(secs => $1) AND start_time + make_interval(secs => $1)
     AND (c_tenant IS NULL OR c_tenant = tenant_id)
@@ -150,10 +173,10 @@ export const CANDIDATES_BY_NUMBERS = `
  * result. $1 method, $2 round.
  */
 export const PAIR_ROUND = `
-  WITH best_m AS (SELECT DISTINCT ON (mk) mk, cr FROM rc_cand ORDER BY mk, ds, dd, cr),
+  WITH best_m AS (SELECT DISTINCT ON (mk) mk, cr, fails FROM rc_cand ORDER BY mk, ds, dd, cr),
        best_c AS (SELECT DISTINCT ON (cr) mk, cr FROM rc_cand ORDER BY cr, ds, dd, mk)
-  INSERT INTO rc_pairs (mk, cr, method, round)
-  SELECT b.mk, b.cr, $1, $2 FROM best_m b JOIN best_c USING (mk, cr)`;
+  INSERT INTO rc_pairs (mk, cr, method, round, fails)
+  SELECT b.mk, b.cr, $1, $2, b.fails FROM best_m b JOIN best_c USING (mk, cr)`;
 
 export const DROP_TAKEN_CANDIDATES = `
   DELETE FROM rc_cand k
@@ -173,6 +196,21 @@ const DISCREPANCY_COLUMNS = `kind, tenant_id, call_id, microsoft_tenant_id, micr
   money_delta, match_method`;
 
 /**
+ * The window's rows left without a pair, each side looked up in rc_pairs once (classification and
+ * the controls both use them): unpaired Microsoft rows, and unpaired or duplicate carrier rows,
+ * starting in [$1, $2).
+ */
+export const STAGE_UNPAIRED_MICROSOFT = `
+  CREATE TEMP TABLE rc_um ON COMMIT DROP AS
+  SELECT m.* FROM rc_m m
+  WHERE m.start_time >= $1 AND m.start_time < $2 AND NOT EXISTS (SELECT 1 FROM rc_pairs p WHERE p.mk = m.mk)`;
+
+export const STAGE_UNPAIRED_CARRIER = `
+  CREATE TEMP TABLE rc_uc ON COMMIT DROP AS
+  SELECT c.* FROM rc_c c LEFT JOIN rc_pairs p ON p.cr = c.cr
+  WHERE c.start_time >= $1 AND c.start_time < $2 AND (c.dup OR p.cr IS NULL)`;
+
+/**
  * Classification (rules § Classification) of everything that belongs to the window [$1, $2): pairs by
  * their Microsoft row's start, unpaired rows and duplicates by their own. $3 duration tolerance,
  * $4 charge tolerance.
@@ -183,9 +221,11 @@ export const STAGE_FOUND = `
     SELECT m.tenant_id AS m_tenant, m.id AS m_id, m.call_id AS m_call, m.start_time AS m_start, m.dur AS m_dur, m.dur0, m.total AS m_total,
            m.currency AS m_cur, c.*, p.method,
            -- CURRENCY_MISMATCH: both sides carry money and the currencies are not one known currency.
-           (m.total <> 0 AND c.total <> 0 AND (m.currency IS NULL OR c.currency IS NULL OR m.currency <> c.currency)) AS cur_mismatch
+           ${currencyMismatchSql('m.total', 'm.currency', 'c.total', 'c.currency')} AS cur_mismatch
     FROM rc_pairs p JOIN rc_m m USING (mk) JOIN rc_c c USING (cr)
-    WHERE m.start_time >= $1 AND m.start_time < $2
+    -- Only pairs for which some rule may fail (rc_pairs.fails, from the candidate step): the few percent
+    -- that give discrepancies, instead of every pair of the window.
+    WHERE p.fails AND m.start_time >= $1 AND m.start_time < $2
   )
   SELECT k.kind, p.m_tenant AS tenant_id, coalesce(p.m_call, p.call_id) AS call_id, p.m_tenant AS microsoft_tenant_id, p.m_id AS microsoft_row_id,
          p.cdr_id AS carrier_cdr_id, p.ref AS carrier_record_ref, p.ref_key AS carrier_ref_key, p.m_start AS start_time,
@@ -202,18 +242,16 @@ export const STAGE_FOUND = `
   ) k(kind, hit)
   WHERE k.hit
   UNION ALL
-  -- MISSING_AT_CARRIER: an unpaired Microsoft row, unless its day has no carrier data at all.
+  -- MISSING_AT_CARRIER: an unpaired Microsoft row (rc_um: in the window), unless its day has no carrier data at all.
   SELECT 'MISSING_AT_CARRIER', m.tenant_id, m.call_id, m.tenant_id, m.id, NULL, NULL, NULL, m.start_time,
          m.dur, NULL, -m.dur0, m.total, m.currency, NULL, NULL, -m.total, NULL
-  FROM rc_m m LEFT JOIN rc_pairs p ON p.mk = m.mk
-  WHERE m.start_time >= $1 AND m.start_time < $2 AND p.mk IS NULL
-    AND (m.start_time AT TIME ZONE 'UTC')::date NOT IN (SELECT day FROM rc_silent_days)
+  FROM rc_um m
+  WHERE (m.start_time AT TIME ZONE 'UTC')::date NOT IN (SELECT day FROM rc_silent_days)
   UNION ALL
-  -- MISSING_AT_MICROSOFT (unpaired) and DUPLICATE_AT_CARRIER (rule 1).
+  -- MISSING_AT_MICROSOFT (unpaired) and DUPLICATE_AT_CARRIER (rule 1); rc_uc: in the window.
   SELECT CASE WHEN c.dup THEN 'DUPLICATE_AT_CARRIER' ELSE 'MISSING_AT_MICROSOFT' END, c.tenant_id, c.call_id, NULL, NULL,
          c.cdr_id, c.ref, c.ref_key, c.start_time, NULL, c.dur, c.dur, NULL, NULL, c.total, c.currency, c.total, NULL
-  FROM rc_c c LEFT JOIN rc_pairs p ON p.cr = c.cr
-  WHERE c.start_time >= $1 AND c.start_time < $2 AND (c.dup OR p.cr IS NULL)`;
+  FROM rc_uc c`;
 
 /** The natural key (classify.ts naturalKey). */
 const NATURAL_KEY = `f.kind || '|' || coalesce(f.microsoft_tenant_id::text, '') || '/' || coalesce(f.microsoft_row_id, '') || '|' || coalesce(f.carrier_ref_key, '')`;
@@ -275,23 +313,35 @@ export const INPUT_CHECKSUMS = `
  * Summary controls per tenant and UTC day of the window ($1 from, $2 to): calls, seconds and money
  * on each side, Microsoft calls matched. $3 run id, $4 carrier id. A carrier row is counted under
  * its own tenant, or its Microsoft partner's when it names none.
+ * Matched Microsoft calls = calls − unpaired ones (rc_um), so the window's Microsoft rows are not
+ * joined to rc_pairs again; only carrier rows naming no tenant look up their partner.
  */
 export const INSERT_CONTROLS = `
   WITH ms AS (
-    SELECT (m.start_time AT TIME ZONE 'UTC')::date AS day, m.tenant_id, count(*)::int AS calls, sum(m.dur0) AS seconds,
-           sum(m.total) AS money, count(p.mk)::int AS matched,
-           min(m.currency) FILTER (WHERE m.total <> 0) AS cur_min, max(m.currency) FILTER (WHERE m.total <> 0) AS cur_max,
-           bool_or(m.total <> 0 AND m.currency IS NULL) AS no_currency
-    FROM rc_m m LEFT JOIN rc_pairs p ON p.mk = m.mk
-    WHERE m.start_time >= $1 AND m.start_time < $2
+    SELECT (m.start_time AT TIME ZONE 'UTC')::date AS day, m.tenant_id, count(*) FILTER (WHERE NOT m.unpaired)::int AS calls,
+           sum(m.dur0) FILTER (WHERE NOT m.unpaired) AS seconds, sum(m.total) FILTER (WHERE NOT m.unpaired) AS money,
+           (count(*) FILTER (WHERE NOT m.unpaired) - count(*) FILTER (WHERE m.unpaired))::int AS matched,
+           min(m.currency) FILTER (WHERE m.total <> 0 AND NOT m.unpaired) AS cur_min, max(m.currency) FILTER (WHERE m.total <> 0 AND NOT m.unpaired) AS cur_max,
+           coalesce(bool_or(m.total <> 0 AND m.currency IS NULL) FILTER (WHERE NOT m.unpaired), false) AS no_currency
+    FROM (
+      SELECT start_time, tenant_id, dur0, total, currency, false AS unpaired FROM rc_m WHERE start_time >= $1 AND start_time < $2
+      UNION ALL
+      SELECT start_time, tenant_id, dur0, total, currency, true FROM rc_um
+    ) m
     GROUP BY 1, 2
+  ), c AS (
+    SELECT c.start_time, c.tenant_id, c.dur, c.total, c.currency FROM rc_c c
+    WHERE c.start_time >= $1 AND c.start_time < $2 AND c.tenant_id IS NOT NULL
+    UNION ALL
+    SELECT c.start_time, m.tenant_id, c.dur, c.total, c.currency
+    FROM rc_c c LEFT JOIN rc_pairs p ON p.cr = c.cr LEFT JOIN rc_m m ON m.mk = p.mk
+    WHERE c.start_time >= $1 AND c.start_time < $2 AND c.tenant_id IS NULL
   ), cs AS (
-    SELECT (c.start_time AT TIME ZONE 'UTC')::date AS day, coalesce(c.tenant_id, m.tenant_id) AS tenant_id, count(*)::int AS calls,
+    SELECT (c.start_time AT TIME ZONE 'UTC')::date AS day, c.tenant_id, count(*)::int AS calls,
            sum(c.dur) AS seconds, sum(c.total) AS money,
            min(c.currency) FILTER (WHERE c.total <> 0) AS cur_min, max(c.currency) FILTER (WHERE c.total <> 0) AS cur_max,
            bool_or(c.total <> 0 AND c.currency IS NULL) AS no_currency
-    FROM rc_c c LEFT JOIN rc_pairs p ON p.cr = c.cr LEFT JOIN rc_m m ON m.mk = p.mk
-    WHERE c.start_time >= $1 AND c.start_time < $2
+    FROM c
     GROUP BY 1, 2
   ), both_sides AS (
     SELECT coalesce(ms.day, cs.day) AS day, coalesce(ms.tenant_id, cs.tenant_id) AS tenant_id, ms.calls AS m_calls, ms.seconds AS m_seconds,

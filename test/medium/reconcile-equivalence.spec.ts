@@ -4,9 +4,9 @@ import { Dec, plain } from '../../src/common/decimal';
 import { CarriersService } from '../../src/carriers/carriers.service';
 import { Discrepancy, naturalKey } from '../../src/matching/classify';
 import { MatchingService } from '../../src/matching/matching.service';
-import { normalizeMicrosoftNumber } from '../../src/matching/pair-records';
-import { reconcileWindow } from '../../src/matching/reconcile-reference';
-import { CarrierRecord, formatMicros, MicrosoftRecord, parseMicros } from '../../src/matching/rules';
+import { normalizeMicrosoftNumber, pairRecords } from '../../src/matching/pair-records';
+import { dayOf, reconcileWindow, selectInputs } from '../../src/matching/reconcile-reference';
+import { CarrierRecord, formatMicros, MicrosoftRecord, moneyTotal, normalizeCurrency, parseMicros } from '../../src/matching/rules';
 import { SETTINGS, T1, T2 } from '../support/match-fixtures';
 import { createTestApp, createTestDatabase, TestDatabase } from '../support/test-db';
 
@@ -76,6 +76,75 @@ const fromReference = (d: Discrepancy) =>
     values: [d.microsoftDuration, d.carrierDuration, d.durationDelta, d.microsoftTotal, d.carrierTotal, d.moneyDelta],
     mcur: d.microsoftCurrency, ccur: d.carrierCurrency, method: d.matchMethod,
   });
+
+/**
+ * What the run reports besides discrepancies, worked out from the reference pairing: pairs per method,
+ * rows looked at, money per currency, and the controls per (UTC day, tenant) as docs/reconciliation.md
+ * describes them. Pins these down while the SQL that computes them is tuned.
+ */
+function expectedSummary(allMicrosoft: MicrosoftRecord[], allCarrier: CarrierRecord[], from: bigint, to: bigint, silentDays: bigint[]) {
+  const input = selectInputs(allMicrosoft, allCarrier, from, to, SETTINGS);
+  const pairing = pairRecords(input.microsoft, input.carrier, SETTINGS);
+  const inWindow = (t: bigint) => t >= from && t < to;
+  const partnerTenant = new Map(pairing.pairs.map((p) => [p.carrier, p.microsoft.tenantId]));
+  const paired = new Set(pairing.pairs.map((p) => p.microsoft));
+  type Side = { calls: number; seconds: Dec; money: Dec };
+  const groups = new Map<string, { day: bigint; tenant: string | null; m: Side; c: Side; matched: number; currencies: Set<string>; noCurrency: boolean }>();
+  const group = (day: bigint, tenant: string | null) => {
+    const key = `${day}/${tenant}`;
+    if (!groups.has(key)) {
+      const side = () => ({ calls: 0, seconds: new Dec(0), money: new Dec(0) });
+      groups.set(key, { day, tenant, m: side(), c: side(), matched: 0, currencies: new Set(), noCurrency: false });
+    }
+    return groups.get(key)!;
+  };
+  const totals = new Map<string | null, { m: Dec; c: Dec }>();
+  const add = (g: ReturnType<typeof group>, side: Side, seconds: Dec, total: Dec, currency: string | null) => {
+    side.calls += 1;
+    side.seconds = side.seconds.plus(seconds);
+    side.money = side.money.plus(total);
+    if (total.isZero()) return;
+    if (currency === null) g.noCurrency = true;
+    else g.currencies.add(currency);
+  };
+  const addTotal = (currency: string | null, m: Dec, c: Dec) => {
+    const t = totals.get(currency) ?? { m: new Dec(0), c: new Dec(0) };
+    totals.set(currency, { m: t.m.plus(m), c: t.c.plus(c) });
+  };
+  for (const m of input.microsoft.filter((r) => inWindow(r.start))) {
+    const g = group(dayOf(m.start), m.tenantId);
+    const total = moneyTotal(m);
+    add(g, g.m, m.durationSeconds ?? new Dec(0), total, normalizeCurrency(m.currency));
+    if (paired.has(m)) g.matched += 1;
+    if (!total.isZero()) addTotal(normalizeCurrency(m.currency), total, new Dec(0));
+  }
+  for (const c of input.carrier.filter((r) => inWindow(r.start))) {
+    const g = group(dayOf(c.start), c.tenantId ?? partnerTenant.get(c) ?? null);
+    const total = moneyTotal(c);
+    add(g, g.c, c.durationSeconds, total, normalizeCurrency(c.currency));
+    if (!total.isZero()) addTotal(normalizeCurrency(c.currency), new Dec(0), total);
+  }
+  const controls = [...groups.values()].map((g) => {
+    const mixed = g.currencies.size + (g.noCurrency ? 1 : 0) > 1;
+    return {
+      day: formatMicros(g.day).slice(0, 10), tenantId: g.tenant, carrierHasData: !silentDays.includes(g.day),
+      microsoftCalls: g.m.calls, carrierCalls: g.c.calls, microsoftSeconds: plain(g.m.seconds), carrierSeconds: plain(g.c.seconds),
+      microsoftMoney: mixed ? null : plain(g.m.money), carrierMoney: mixed ? null : plain(g.c.money),
+      currency: mixed ? 'MIXED' : ([...g.currencies][0] ?? null), matchedCalls: g.matched,
+    };
+  });
+  return {
+    pairs: {
+      callId: pairing.pairs.filter((p) => p.method === 'CALL_ID').length,
+      numbersAndTime: pairing.pairs.filter((p) => p.method === 'NUMBERS_AND_TIME').length,
+    },
+    rows: { microsoft: input.microsoft.length, carrier: input.carrier.length },
+    totalsByCurrency: [...totals.entries()].map(([currency, t]) => ({ currency, microsoftTotal: plain(t.m), carrierTotal: plain(t.c) })),
+    controls,
+  };
+}
+
+const byKey = <T extends object>(rows: T[], key: (r: T) => string) => [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 
 describe('reconcile in SQL = the pure reference', () => {
   let db: TestDatabase;
@@ -161,6 +230,20 @@ describe('reconcile in SQL = the pure reference', () => {
         );
         expect(actual.sort()).toEqual(expected.discrepancies.map(fromReference).sort());
         expect(result.daysWithoutCarrierData).toEqual(expected.daysWithoutCarrierData.map((d) => formatMicros(d).slice(0, 10)));
+
+        const summary = expectedSummary(microsoft, carrier, parseMicros(FROM), parseMicros(TO), expected.daysWithoutCarrierData);
+        expect(result.pairs).toEqual(summary.pairs);
+        expect({ microsoft: result.inputs.microsoft.rows, carrier: result.inputs.carrier.rows }).toEqual(summary.rows);
+        const totalKey = (t: { currency: string | null }) => t.currency ?? '';
+        expect(byKey(result.totalsByCurrency.map(({ currency, microsoftTotal, carrierTotal }) => ({ currency, microsoftTotal, carrierTotal })), totalKey))
+          .toEqual(byKey(summary.totalsByCurrency, totalKey));
+        const controlKey = (c: { day: string; tenantId: string | null }) => `${c.day}/${c.tenantId ?? ''}`;
+        const actualControls = result.controls.map((c) => ({
+          day: c.day, tenantId: c.tenantId, carrierHasData: c.carrierHasData, microsoftCalls: c.microsoftCalls, carrierCalls: c.carrierCalls,
+          microsoftSeconds: c.microsoftSeconds, carrierSeconds: c.carrierSeconds, microsoftMoney: c.microsoftMoney, carrierMoney: c.carrierMoney,
+          currency: c.currency, matchedCalls: c.matchedCalls,
+        }));
+        expect(byKey(actualControls, controlKey)).toEqual(byKey(summary.controls, controlKey));
       }),
       { numRuns: 80 },
     );
