@@ -37,6 +37,11 @@ export class BatchRepository {
     return new LockSession(runner);
   }
 
+  /** True when this build has a migration the database lacks (the batch must not run on it). */
+  schemaBehind(): Promise<boolean> {
+    return this.dataSource.showMigrations();
+  }
+
   listRunning(): Promise<BatchRunEntity[]> {
     return this.dataSource.getRepository(BatchRunEntity).find({ where: { status: 'running' } });
   }

@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { CarriersService } from '../carriers/carriers.service';
 import { Dec, plain } from '../common/decimal';
-import { invalidInput } from '../common/ocrecon-error';
+import { ErrorCode, invalidInput, OcreconError } from '../common/ocrecon-error';
 import { AppConfig } from '../config/app-config';
 import { MatchingService, ReconcileResult } from '../matching/matching.service';
 import { AppLogger } from '../observability/app-logger';
@@ -91,6 +91,8 @@ export class NightlyService implements OnModuleInit {
     } catch (error) {
       throw invalidInput(`--date: ${(error as Error).message}`);
     }
+    // `serve` starts on a schema that is behind (its /health says so); its schedule must not run there.
+    if (await this.batch.schemaBehind()) throw new OcreconError(ErrorCode.Unavailable, 'the database schema is not current: run `ocrecon migrate` first');
     const carriers = request.carrierId ? [await this.carriers.requireCarrier(request.carrierId)] : await this.carriers.listCarriers();
     const session = await this.batch.openLockSession();
     try {
