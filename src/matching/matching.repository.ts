@@ -99,9 +99,13 @@ export class MatchingRepository {
     let round = 0;
     const pass = async (candidates: string, window: number, method: string): Promise<number> => {
       await tx.queryRunner.query(`TRUNCATE rc_cand`);
-      await timed(tx, `candidates ${method}`, candidates, [window, durationTolerance, chargeTolerance]);
+      round += 1;
+      const [settled] = await timed<{ paired: number; contested: number }[]>(
+        tx, `candidates ${method}`, Q.settleSingleCandidates(candidates), [window, durationTolerance, chargeTolerance, method, round],
+      );
+      let paired = settled.paired;
+      if (settled.contested === 0) return paired;
       await tx.queryRunner.query(`ANALYZE rc_cand`);
-      let paired = 0;
       for (;;) {
         round += 1;
         const made = (await timed<{ affected?: number }>(tx, `round ${round}`, Q.PAIR_ROUND, [method, round], true)).affected ?? 0;

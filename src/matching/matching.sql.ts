@@ -127,9 +127,8 @@ const pairFailsSql = (m: { dur0: string; total: string; currency: string }, c: {
  * $3 charge tolerance (for `fails`).
  */
 export const CANDIDATES_BY_CALL_ID = `
-  INSERT INTO rc_cand (mk, cr, ds, dd, fails)
-  SELECT m.mk, c.cr, abs(extract(epoch FROM m.start_time - c.start_time)), abs(m.dur0 - c.dur),
-         ${pairFailsSql({ dur0: 'm.dur0', total: 'm.total', currency: 'm.currency' }, { dur: 'c.dur', total: 'c.total', currency: 'c.currency' }, '$2', '$3')}
+  SELECT m.mk, c.cr, abs(extract(epoch FROM m.start_time - c.start_time)) AS ds, abs(m.dur0 - c.dur) AS dd,
+         ${pairFailsSql({ dur0: 'm.dur0', total: 'm.total', currency: 'm.currency' }, { dur: 'c.dur', total: 'c.total', currency: 'c.currency' }, '$2', '$3')} AS fails
   FROM rc_m m JOIN rc_c c ON c.call_id = m.call_id
   WHERE NOT c.dup AND (c.tenant_id IS NULL OR c.tenant_id = m.tenant_id)
     AND c.start_time BETWEEN m.start_time - make_interval(secs => $1) AND m.start_time + make_interval(secs => $1)`;
@@ -155,14 +154,35 @@ export const CANDIDATES_BY_NUMBERS = `
     FROM m JOIN c ON c.start_time BETWEEN m.start_time - make_interval(secs => $1) AND m.start_time + make_interval(secs => $1)
     WHERE m.caller_key LIKE '%*%' OR m.callee_key LIKE '%*%'
   )
-  INSERT INTO rc_cand (mk, cr, ds, dd, fails)
-  SELECT mk, cr, abs(extract(epoch FROM start_time - c_start)), abs(dur0 - c_dur),
-         ${pairFailsSql({ dur0: 'dur0', total: 'total', currency: 'currency' }, { dur: 'c_dur', total: 'c_total', currency: 'c_currency' }, '$2', '$3')}
+  SELECT mk, cr, abs(extract(epoch FROM start_time - c_start)) AS ds, abs(dur0 - c_dur) AS dd,
+         ${pairFailsSql({ dur0: 'dur0', total: 'total', currency: 'currency' }, { dur: 'c_dur', total: 'c_total', currency: 'c_currency' }, '$2', '$3')} AS fails
   FROM joined
   WHERE c_start BETWEEN start_time - make_interval(secs => $1) AND start_time + make_interval(secs => $1)
     AND (c_tenant IS NULL OR c_tenant = tenant_id)
     AND length(c_caller) = length(caller) AND c_caller LIKE replace(caller, '*', '_')
     AND length(c_callee) = length(callee) AND c_callee LIKE replace(callee, '*', '_')`;
+
+/**
+ * The candidates of one pass (CANDIDATES_BY_CALL_ID or CANDIDATES_BY_NUMBERS, whose parameters are $1-$3),
+ * with the common case settled at once: a candidate that is the only one of its Microsoft row and the
+ * only one of its carrier row is taken by the greedy walk whatever its place in the order (nothing
+ * else can claim either row), and touches no other candidate. Those go straight to rc_pairs ($4
+ * method, $5 round); only the others are written to rc_cand for the rounds. Returns both counts.
+ */
+export const settleSingleCandidates = (candidates: string) => `
+  WITH k AS MATERIALIZED (
+    SELECT x.*, count(*) OVER (PARTITION BY x.mk) AS per_m, count(*) OVER (PARTITION BY x.cr) AS per_c
+    FROM (${candidates}) x
+  ), singles AS (
+    INSERT INTO rc_pairs (mk, cr, method, round, fails)
+    SELECT mk, cr, $4, $5, fails FROM k WHERE per_m = 1 AND per_c = 1
+    RETURNING 1
+  ), contested AS (
+    INSERT INTO rc_cand (mk, cr, ds, dd, fails)
+    SELECT mk, cr, ds, dd, fails FROM k WHERE per_m > 1 OR per_c > 1
+    RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM singles)::int AS paired, (SELECT count(*) FROM contested)::int AS contested`;
 
 /**
  * One round of the greedy one-to-one pairing (rules 2 and 3: candidates sorted by |Δstart|, then
