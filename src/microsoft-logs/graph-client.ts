@@ -29,6 +29,13 @@ export class TenantPullError extends Error {
   }
 }
 
+export interface PageText {
+  text: string;
+  /** Rows in `value`; null when the page has no value array. */
+  rows: number | null;
+  nextLink: string | null;
+}
+
 export interface ClientDeps {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
@@ -69,6 +76,23 @@ export class GraphTenantClient {
 
   /** The parsed document and its text (kept so the raw rows can be stored exactly as sent). */
   async getPage(url: string): Promise<{ doc: Record<string, unknown>; text: string }> {
+    return this.get(url, (body) => parse(body));
+  }
+
+  /**
+   * A page of rows as text, for PostgreSQL to read (jsonb keeps numbers exact): checked here with
+   * the native JSON parser, whose numbers are never used, so only its outline is returned.
+   */
+  async getPageText(url: string): Promise<PageText> {
+    return this.get(url, (body) => {
+      const doc = JSON.parse(body) as unknown;
+      if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return doc;
+      const { value, '@odata.nextLink': nextLink } = doc as { value?: unknown; '@odata.nextLink'?: unknown };
+      return { rows: Array.isArray(value) ? value.length : null, nextLink: typeof nextLink === 'string' ? nextLink : null };
+    }).then(({ doc, text }) => ({ ...(doc as Omit<PageText, 'text'>), text }));
+  }
+
+  private async get(url: string, read: (body: string) => unknown): Promise<{ doc: Record<string, unknown>; text: string }> {
     const tenant = this.target.tenantId;
     let renewed = false;
     let renewNext = false;
@@ -90,7 +114,7 @@ export class GraphTenantClient {
       if (answer) {
         if (answer.status === 200) {
           try {
-            const doc = parse(answer.body);
+            const doc = read(answer.body);
             if (doc !== null && typeof doc === 'object' && !Array.isArray(doc)) return { doc: doc as Record<string, unknown>, text: answer.body };
             badBody = 'not a JSON object';
           } catch (error) {

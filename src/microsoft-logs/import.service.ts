@@ -1,16 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { parse as parseCsv } from 'csv-parse/sync';
+import { parse as parseCsv } from 'csv-parse';
 import { parse as parseJson } from 'lossless-json';
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CarriersService } from '../carriers/carriers.service';
-import { invalidInput, notFound } from '../common/ocrecon-error';
-import { TransactionRunner } from '../database/transaction';
+import { invalidInput, notFound, OcreconError } from '../common/ocrecon-error';
+import { TransactionRunner, Tx } from '../database/transaction';
 import { adminExportRow, resolveAdminExportHeader } from './admin-export-row';
 import { guessSource, StoredCallRow, toStoredRow } from './graph-row';
 import { ValueError } from './graph-values';
 import { MICROSOFT_SOURCES, MicrosoftSource } from './microsoft-call-row.entity';
 import { MicrosoftLogsRepository } from './microsoft-logs.repository';
+import { copyField, firstNonBlankLine, LineBatch, ndjsonBatches } from './ndjson-lines';
 
 export interface ImportProblem {
   /** Line in the file (NDJSON, CSV with the header as line 1); absent for rows inside a JSON document. */
@@ -40,6 +42,11 @@ interface Candidate {
 
 const BATCH = 1000;
 const MAX_PROBLEMS = 10_000;
+/** NDJSON lines per COPY + statement: a few MB, within PostgreSQL's default temp_buffers. */
+const NDJSON_BATCH = 5000;
+/** A Graph response saved as one document is read whole only up to this size (a page is about 1 MB). */
+const DOCUMENT_LIMIT = 256 * 1024 * 1024;
+const FIRST_LINE_LIMIT = 16 * 1024 * 1024;
 
 function sourceOfPage(page: Record<string, unknown>): MicrosoftSource | null {
   const context = typeof page['@odata.context'] === 'string' ? (page['@odata.context'] as string) : '';
@@ -55,6 +62,9 @@ const isPage = (v: unknown): v is Record<string, unknown> & { value: unknown[] }
  * `ocrecon import-microsoft`: Microsoft rows from a file into the same store as a pull: a saved Graph
  * response (one page, an array of pages, or NDJSON rows) or the admin center's PSTN export CSV. One
  * transaction per file; rows upserted by id as a pull does, so importing a file again changes nothing.
+ * NDJSON and CSV are streamed (memory does not grow with the file). The format is told by the first
+ * line: an object that is not a page makes the file NDJSON; otherwise a JSON file is read as one
+ * document, and as NDJSON when it is not one (or is too large to be a saved response).
  */
 @Injectable()
 export class ImportMicrosoftService {
@@ -70,90 +80,190 @@ export class ImportMicrosoftService {
     }
     const links = await this.carriers.findTenantLinks(tenantId);
     if (links.length === 0) throw notFound(`tenant ${tenantId} is not registered (ocrecon tenants add ${tenantId} --carrier …)`);
-    let text: string;
+    const tenant = links[0].tenantId;
+    const forced = source as MicrosoftSource | undefined;
+    let firstLine: string | null;
+    let size: number;
     try {
-      text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
+      size = (await stat(path)).size;
+      firstLine = await firstNonBlankLine(path, FIRST_LINE_LIMIT);
     } catch (error) {
       throw invalidInput(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    const forced = source as MicrosoftSource | undefined;
+    const first = firstLine?.trimStart()[0];
+    if (first !== '{' && first !== '[') return this.importAdminCsv(path, tenant, forced);
+    if (!isRowLine(firstLine!) && size <= DOCUMENT_LIMIT) {
+      // A saved Graph response (a page, or an array of pages or rows): a few thousand rows at most.
+      const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
+      let doc: unknown;
+      try {
+        doc = parseJson(text);
+      } catch {
+        doc = undefined;
+      }
+      if (isPage(doc) || Array.isArray(doc)) return this.importDocument(path, tenant, forced, doc);
+    }
+    return this.importNdjson(path, tenant, forced);
+  }
+
+  /** One page, or an array of pages or rows, parsed whole with lossless-json (rows at `value[i]`, `[p].value[i]` or `[i]`). */
+  private async importDocument(path: string, tenantId: string, forced: MicrosoftSource | undefined, doc: unknown[] | Record<string, unknown>): Promise<ImportResult> {
     const problems: ImportProblem[] = [];
     let rowsRead = 0;
-    let format: ImportResult['format'];
     const rows: StoredCallRow[] = [];
     const take = (c: Candidate) => {
       rowsRead += 1;
       const value = c.value as Record<string, unknown>;
       const r = toStoredRow(c.value, forced ?? c.source ?? (value && typeof value === 'object' ? guessSource(value) : 'pstn'));
       if (r.ok) rows.push(r.row);
-      else if (problems.length < MAX_PROBLEMS) problems.push({ ...(c.line !== undefined ? { line: c.line } : {}), ...(c.at ? { at: c.at } : {}), reason: r.reason });
+      else if (problems.length < MAX_PROBLEMS) problems.push({ ...(c.at ? { at: c.at } : {}), reason: r.reason });
     };
-
-    const first = text.trimStart()[0];
-    if (first === '{' || first === '[') {
-      let doc: unknown;
-      let whole = true;
-      try {
-        doc = parseJson(text);
-      } catch {
-        whole = false;
-      }
-      if (whole && (isPage(doc) || Array.isArray(doc))) {
-        format = 'graph-json';
-        if (isPage(doc)) doc.value.forEach((value, i) => take({ value, source: sourceOfPage(doc as Record<string, unknown>), at: `value[${i}]` }));
-        else if ((doc as unknown[]).every(isPage)) {
-          (doc as Array<{ value: unknown[] }>).forEach((page, p) =>
-            page.value.forEach((value, i) => take({ value, source: sourceOfPage(page as Record<string, unknown>), at: `[${p}].value[${i}]` })));
-        } else (doc as unknown[]).forEach((value, i) => take({ value, source: null, at: `[${i}]` }));
-      } else {
-        format = 'ndjson';
-        text.split('\n').forEach((lineText, i) => {
-          if (lineText.trim() === '') return;
-          let value: unknown;
-          try {
-            value = parseJson(lineText);
-          } catch (error) {
-            rowsRead += 1;
-            if (problems.length < MAX_PROBLEMS) problems.push({ line: i + 1, reason: `not JSON: ${(error as Error).message}` });
-            return;
-          }
-          take({ value, source: null, line: i + 1 });
-        });
-      }
-    } else {
-      format = 'admin-csv';
-      if (forced === 'direct-routing') throw invalidInput('the admin-center export holds PSTN rows; --source direct-routing does not apply');
-      let records: { record: string[]; info: { lines: number } }[];
-      try {
-        records = parseCsv(text, { bom: true, relax_column_count: true, info: true, skip_empty_lines: true }) as never;
-      } catch (error) {
-        throw invalidInput(`${basename(path)}: not a CSV file the engine can read: ${(error as Error).message.split('\n')[0]}`);
-      }
-      if (records.length === 0) throw invalidInput(`${basename(path)} is empty`);
-      let at: Map<string, number>;
-      try {
-        at = resolveAdminExportHeader(records[0].record);
-      } catch (error) {
-        throw invalidInput(`${basename(path)} line 1: ${(error as ValueError).message}`);
-      }
-      for (const { record, info } of records.slice(1)) {
-        rowsRead += 1;
-        const r = adminExportRow(record, at);
-        if (r.ok) rows.push(r.row);
-        else if (problems.length < MAX_PROBLEMS) problems.push({ line: info.lines, reason: r.reason });
-      }
-    }
-
+    if (isPage(doc)) doc.value.forEach((value, i) => take({ value, source: sourceOfPage(doc), at: `value[${i}]` }));
+    else if ((doc as unknown[]).every(isPage)) {
+      (doc as Array<{ value: unknown[] }>).forEach((page, p) =>
+        page.value.forEach((value, i) => take({ value, source: sourceOfPage(page as Record<string, unknown>), at: `[${p}].value[${i}]` })));
+    } else (doc as unknown[]).forEach((value, i) => take({ value, source: null, at: `[${i}]` }));
     const counts = await this.transactions.run(async (tx) => {
       const total = { inserted: 0, updated: 0, unchanged: 0 };
-      for (let i = 0; i < rows.length; i += BATCH) {
-        const c = await this.logs.upsertCallRows(tx, links[0].tenantId, rows.slice(i, i + BATCH));
-        total.inserted += c.inserted;
-        total.updated += c.updated;
-        total.unchanged += c.unchanged;
-      }
+      for (let i = 0; i < rows.length; i += BATCH) addCounts(total, await this.logs.upsertCallRows(tx, tenantId, rows.slice(i, i + BATCH)));
       return total;
     });
-    return { file: basename(path), format, rowsRead, ...counts, rejected: rowsRead - rows.length, problems };
+    return { file: basename(path), format: 'graph-json', rowsRead, ...counts, rejected: rowsRead - rows.length, problems };
+  }
+
+  /**
+   * NDJSON, streamed: each batch of lines is COPYed into a staging table (PostgreSQL parses each
+   * line as jsonb, keeping numbers exact), then mapped and upserted by one statement. The rows that
+   * statement cannot vouch for, and lines that are not JSON, are handled here line by line with
+   * lossless-json and toStoredRow. While the database works on a batch, the next one is read.
+   */
+  private async importNdjson(path: string, tenantId: string, forced: MicrosoftSource | undefined): Promise<ImportResult> {
+    const result: ImportResult = { file: basename(path), format: 'ndjson', rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, problems: [] };
+    const problem = (line: number, reason: string) => {
+      result.rejected += 1;
+      if (result.problems.length < MAX_PROBLEMS) result.problems.push({ line, reason });
+    };
+    await this.transactions.run(async (tx) => {
+      await this.logs.createImportStage(tx);
+      const store = async (batch: LineBatch) => {
+        result.rowsRead += batch.lines.length;
+        await this.logs.savepoint(tx, 'ndjson_batch');
+        try {
+          await this.logs.copyIntoImportStage(tx, copyText(batch));
+          await this.logs.releaseSavepoint(tx, 'ndjson_batch');
+        } catch {
+          // A line is not JSON (PostgreSQL stopped at it): find every such line, copy the others.
+          await this.logs.rollbackToSavepoint(tx, 'ndjson_batch');
+          const json: LineBatch = { lines: [], numbers: [] };
+          batch.lines.forEach((line, i) => {
+            try {
+              JSON.parse(line);
+              json.lines.push(line);
+              json.numbers.push(batch.numbers[i]);
+            } catch (error) {
+              problem(batch.numbers[i], `not JSON: ${losslessParseError(line) ?? (error as Error).message}`);
+            }
+          });
+          batch = json;
+          if (batch.lines.length > 0) await this.logs.copyIntoImportStage(tx, copyText(batch));
+        }
+        const c = await this.logs.upsertImportStage(tx, tenantId, forced ?? null);
+        addCounts(result, c);
+        if (c.slow.length > 0) await this.storeSlowLines(tx, tenantId, forced, batch, c.slow, result, problem);
+      };
+      let pending: Promise<void> = Promise.resolve();
+      for await (const batch of ndjsonBatches(path, NDJSON_BATCH)) {
+        await pending;
+        pending = store(batch);
+        pending.catch(() => undefined); // awaited above or below; not an unhandled rejection meanwhile
+      }
+      await pending;
+    });
+    return result;
+  }
+
+  /** Lines the SQL mapping left aside, in line order, as the whole-file import read them: lossless-json and toStoredRow. */
+  private async storeSlowLines(
+    tx: Tx, tenantId: string, forced: MicrosoftSource | undefined, batch: LineBatch, slow: number[], result: ImportResult,
+    problem: (line: number, reason: string) => void,
+  ): Promise<void> {
+    const index = new Map(batch.numbers.map((n, i) => [n, i]));
+    const rows: StoredCallRow[] = [];
+    for (const line of slow) {
+      const value = parseJson(batch.lines[index.get(line)!]) as Record<string, unknown>;
+      const r = toStoredRow(value, forced ?? (value && typeof value === 'object' && !Array.isArray(value) ? guessSource(value) : 'pstn'));
+      if (r.ok) rows.push(r.row);
+      else problem(line, r.reason);
+    }
+    addCounts(result, await this.logs.upsertCallRows(tx, tenantId, rows));
+  }
+
+  /** The admin center's PSTN export, streamed through csv-parse (the header is line 1). */
+  private async importAdminCsv(path: string, tenantId: string, forced: MicrosoftSource | undefined): Promise<ImportResult> {
+    if (forced === 'direct-routing') throw invalidInput('the admin-center export holds PSTN rows; --source direct-routing does not apply');
+    const name = basename(path);
+    const result: ImportResult = { file: name, format: 'admin-csv', rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, problems: [] };
+    await this.transactions.run(async (tx) => {
+      let at: Map<string, number> | null = null;
+      let rows: StoredCallRow[] = [];
+      const parser = createReadStream(path).pipe(parseCsv({ bom: true, relax_column_count: true, info: true, skip_empty_lines: true }));
+      try {
+        for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+          if (!at) {
+            try {
+              at = resolveAdminExportHeader(record);
+            } catch (error) {
+              throw invalidInput(`${name} line 1: ${(error as ValueError).message}`);
+            }
+            continue;
+          }
+          result.rowsRead += 1;
+          const r = adminExportRow(record, at);
+          if (r.ok) rows.push(r.row);
+          else {
+            result.rejected += 1;
+            if (result.problems.length < MAX_PROBLEMS) result.problems.push({ line: info.lines, reason: r.reason });
+          }
+          if (rows.length >= BATCH) {
+            addCounts(result, await this.logs.upsertCallRows(tx, tenantId, rows));
+            rows = [];
+          }
+        }
+      } catch (error) {
+        if (error instanceof OcreconError) throw error;
+        if ((error as { code?: string }).code?.startsWith('CSV_')) throw invalidInput(`${name}: not a CSV file the engine can read: ${(error as Error).message.split('\n')[0]}`);
+        throw error;
+      }
+      if (!at) throw invalidInput(`${name} is empty`);
+      addCounts(result, await this.logs.upsertCallRows(tx, tenantId, rows));
+    });
+    return result;
   }
 }
+
+function addCounts(total: { inserted: number; updated: number; unchanged: number }, c: { inserted: number; updated: number; unchanged: number }): void {
+  total.inserted += c.inserted;
+  total.updated += c.updated;
+  total.unchanged += c.unchanged;
+}
+
+/** A line that holds one row (an object that is not a Graph page): the file is NDJSON. */
+function isRowLine(line: string): boolean {
+  try {
+    const v = JSON.parse(line) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) && !isPage(v);
+  } catch {
+    return false;
+  }
+}
+
+function losslessParseError(line: string): string | undefined {
+  try {
+    parseJson(line);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+const copyText = (batch: LineBatch) => batch.lines.map((line, i) => `${batch.numbers[i]}\t${copyField(line)}\n`).join('');

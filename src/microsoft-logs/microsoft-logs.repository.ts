@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'lossless-json';
+import { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { DataSource } from 'typeorm';
 import { Tx } from '../database/transaction';
+import { fastUpsertSql, GUESS_SOURCE } from './graph-row-sql';
 import { StoredCallRow, StoredDialoutAggregate } from './graph-row';
 import { MicrosoftPullEntity } from './microsoft-pull.entity';
 
@@ -50,6 +55,44 @@ WITH input AS (
 )
 SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM upserted`;
 
+/** What the set-based mapping did: `slow` lists the rows (positions or lines) left to toStoredRow. */
+export interface FastUpsertCounts extends UpsertCounts {
+  /** Rows mapped in SQL (stored, or identical copies). */
+  fast: number;
+  total: number;
+  slow: number[];
+}
+
+/**
+ * A pull page in one statement, committed on its own: the page's rows are mapped and upserted by
+ * PostgreSQL from the page text, and the cursor moves on with them. When any row of the page needs
+ * toStoredRow, nothing is done (the page then goes through the row-by-row path).
+ */
+const UPSERT_PAGE = fastUpsertSql({
+  // json, then each row as jsonb: cheaper than one jsonb of the whole page taken apart again.
+  elements: `SELECT a.ord - 1 AS ord, a.j::jsonb AS j FROM json_array_elements($2::json -> 'value') WITH ORDINALITY AS a(j, ord)`,
+  source: '$3::text',
+  tenant: '$1',
+  allOrNothing: true,
+  thenUpdate: `UPDATE microsoft_pulls SET next_link = $5, pages = pages + 1, rows_received = rows_received + counts.total,
+      rows_inserted = rows_inserted + counts.inserted, rows_updated = rows_updated + counts.updated,
+      rows_unchanged = rows_unchanged + (counts.fast - counts.inserted - counts.updated),
+      status = CASE WHEN $5::text IS NULL THEN 'done' ELSE 'running' END, error = NULL,
+      updated_at = now(), finished_at = CASE WHEN $5::text IS NULL THEN now() END
+    FROM counts WHERE id = $4::uuid`,
+});
+
+/** The staged lines of an import batch, mapped and upserted; the slow ones are returned by line. */
+const UPSERT_IMPORT_STAGE = fastUpsertSql({
+  elements: `SELECT line AS ord, j FROM microsoft_import_stage`,
+  source: `coalesce($2::text, ${GUESS_SOURCE})`,
+  tenant: '$1',
+});
+
+const fastCounts = (r: { inserted: number; updated: number; fast: number; total: number; slow: number[] | null }): FastUpsertCounts => ({
+  inserted: r.inserted, updated: r.updated, unchanged: r.fast - r.inserted - r.updated, fast: r.fast, total: r.total, slow: r.slow ?? [],
+});
+
 @Injectable()
 export class MicrosoftLogsRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -67,6 +110,53 @@ export class MicrosoftLogsRepository {
     const params = JSON.stringify([...byId.values()], (key, value) => (key === 'raw' ? undefined : value));
     const [r] = await tx.queryRunner.query(UPSERT_CALL_ROWS, [tenantId, params, source.json, source.isPage]);
     return { inserted: r.inserted, updated: r.updated, unchanged: rows.length - r.inserted - r.updated };
+  }
+
+  /**
+   * A Graph page (its JSON text) stored and the pull's cursor moved to `nextLink`, in one statement
+   * (one implicit transaction). Nothing happens when `slow` is not empty.
+   */
+  async upsertPage(tenantId: string, source: string, pullId: string, pageText: string, nextLink: string | null): Promise<FastUpsertCounts> {
+    const [r] = await this.dataSource.query(UPSERT_PAGE, [tenantId, pageText, source, pullId, nextLink]);
+    return fastCounts(r);
+  }
+
+  /**
+   * A transaction-scoped table of (line, row as jsonb) for an import: no index, no WAL, emptied
+   * after each batch. Also room in memory for a batch's mapped rows (they are read several times).
+   */
+  async createImportStage(tx: Tx): Promise<void> {
+    await tx.queryRunner.query(`SET LOCAL work_mem = '64MB'`);
+    await tx.queryRunner.query(`CREATE TEMP TABLE microsoft_import_stage (line integer NOT NULL, j jsonb NOT NULL) ON COMMIT DROP`);
+  }
+
+  /**
+   * COPY text (`line<TAB>json`, one row a line, so no line can be read as part of another) into the
+   * stage; PostgreSQL parses each line as jsonb. A line that is not JSON fails the COPY: the caller
+   * runs it under a savepoint.
+   */
+  async copyIntoImportStage(tx: Tx, copyText: string): Promise<void> {
+    const client = (await tx.queryRunner.connect()) as PoolClient;
+    await pipeline(Readable.from([copyText]), client.query(copyFrom(`COPY microsoft_import_stage (line, j) FROM STDIN`)));
+  }
+
+  /** Maps and upserts the staged lines (source: given, or guessed per row), then empties the stage. */
+  async upsertImportStage(tx: Tx, tenantId: string, source: string | null): Promise<FastUpsertCounts> {
+    const [r] = await tx.queryRunner.query(UPSERT_IMPORT_STAGE, [tenantId, source]);
+    await tx.queryRunner.query(`TRUNCATE microsoft_import_stage`);
+    return fastCounts(r);
+  }
+
+  async savepoint(tx: Tx, name: string): Promise<void> {
+    await tx.queryRunner.query(`SAVEPOINT ${name}`);
+  }
+
+  async releaseSavepoint(tx: Tx, name: string): Promise<void> {
+    await tx.queryRunner.query(`RELEASE SAVEPOINT ${name}`);
+  }
+
+  async rollbackToSavepoint(tx: Tx, name: string): Promise<void> {
+    await tx.queryRunner.query(`ROLLBACK TO SAVEPOINT ${name}`);
   }
 
   /** The pull of this tenant, source and window that stopped before its end, if any. */
