@@ -76,9 +76,14 @@ export class MatchingRepository {
   /** Stages both sides of the window with its margins, and the days without carrier data. */
   async stageWindow(tx: Tx, carrierId: string, from: string, to: string, nearSeconds: number, farSeconds: number): Promise<StagedCounts> {
     const q = tx.queryRunner;
-    await timed(tx, 'ids', Q.STAGE_WINDOW_CALL_IDS, [carrierId, from, to]);
-    await q.query(`ANALYZE rc_ids`);
     const margins = [carrierId, from, to, nearSeconds, farSeconds];
+    const [far] = await timed<{ has_rows: boolean }[]>(tx, 'far margin', Q.FAR_MARGIN_HAS_ROWS, margins);
+    if (far.has_rows) {
+      await timed(tx, 'ids', Q.STAGE_WINDOW_CALL_IDS, [carrierId, from, to]);
+      await q.query(`ANALYZE rc_ids`);
+    } else {
+      await q.query(Q.STAGE_NO_WINDOW_CALL_IDS);
+    }
     await timed(tx, 'stage microsoft', Q.STAGE_MICROSOFT, margins);
     await timed(tx, 'stage carrier', Q.STAGE_CARRIER, margins);
     await q.query(Q.STAGE_DAYS_WITHOUT_CARRIER_DATA, [carrierId, from, to]);
@@ -118,14 +123,18 @@ export class MatchingRepository {
       return paired;
     };
     const callId = await pass(Q.CANDIDATES_BY_CALL_ID, callIdWindowSeconds, 'CALL_ID');
-    await tx.queryRunner.query(`ANALYZE rc_pairs`);
+    await timed(tx, 'left microsoft', Q.STAGE_LEFT_AFTER_CALL_ID_MICROSOFT);
+    await timed(tx, 'left carrier', Q.STAGE_LEFT_AFTER_CALL_ID_CARRIER);
+    await tx.queryRunner.query(`ANALYZE rc_m_left; ANALYZE rc_c_left; ANALYZE rc_pairs`);
     const numbersAndTime = await pass(Q.CANDIDATES_BY_NUMBERS, matchWindowSeconds, 'NUMBERS_AND_TIME');
+    // The planner needs to know how many rule-3 pairs there are (STAGE_UNPAIRED_* look them up).
+    await tx.queryRunner.query(`ANALYZE rc_pairs`);
     return { callId, numbersAndTime, rounds: round };
   }
 
   async classifyWindow(tx: Tx, from: string, to: string, durationTolerance: string, chargeTolerance: string): Promise<void> {
-    await timed(tx, 'unpaired microsoft', Q.STAGE_UNPAIRED_MICROSOFT, [from, to]);
-    await timed(tx, 'unpaired carrier', Q.STAGE_UNPAIRED_CARRIER, [from, to]);
+    await timed(tx, 'unpaired microsoft', Q.STAGE_UNPAIRED_MICROSOFT, [from, to, 'NUMBERS_AND_TIME']);
+    await timed(tx, 'unpaired carrier', Q.STAGE_UNPAIRED_CARRIER, [from, to, 'NUMBERS_AND_TIME']);
     await timed(tx, 'classify', Q.STAGE_FOUND, [from, to, durationTolerance, chargeTolerance]);
   }
 

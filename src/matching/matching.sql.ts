@@ -40,6 +40,25 @@ const microsoftScope = `
   WHERE m.source = 'pstn'
     AND lower(m.operator) IN (SELECT lower(n) FROM carriers k, unnest(k.operator_names) n WHERE k.id = $1)`;
 
+/**
+ * Whether either side has a row in the far margin outside the near one ([from − far, from − near) or
+ * [to + near, to + far)): only then can a row be staged for sharing a call id with an in-window row,
+ * and only then are the window's call ids (STAGE_WINDOW_CALL_IDS) worth collecting. Looked up on the
+ * (carrier_id, start_time) and (tenant_id, start_time) indexes; it does not look at operator or
+ * source, so it may say yes needlessly, never no wrongly.
+ */
+const farBands = (column: string) =>
+  `((${column} >= $2::timestamptz - make_interval(secs => $5) AND ${column} < $2::timestamptz - make_interval(secs => $4))
+    OR (${column} >= $3::timestamptz + make_interval(secs => $4) AND ${column} < $3::timestamptz + make_interval(secs => $5)))`;
+export const FAR_MARGIN_HAS_ROWS = `
+  SELECT EXISTS (SELECT 1 FROM carrier_cdrs c WHERE c.carrier_id = $1 AND ${farBands('c.start_time')})
+      OR EXISTS (SELECT 1 FROM tenants t
+                 CROSS JOIN LATERAL (SELECT 1 FROM microsoft_call_rows m WHERE m.tenant_id = t.tenant_id AND ${farBands('m.start_time')} LIMIT 1) m
+                 WHERE t.carrier_id = $1) AS has_rows`;
+
+/** STAGE_WINDOW_CALL_IDS when FAR_MARGIN_HAS_ROWS says no: nothing can be looked up by call id there. */
+export const STAGE_NO_WINDOW_CALL_IDS = `CREATE TEMP TABLE rc_ids (call_id text) ON COMMIT DROP`;
+
 /** Call ids of rows (either side) starting in the window: rows sharing one are loaded from the far margin. */
 export const STAGE_WINDOW_CALL_IDS = `
   CREATE TEMP TABLE rc_ids ON COMMIT DROP AS
@@ -58,8 +77,7 @@ export const STAGE_MICROSOFT = `
          s.tenant_id, s.id, s.call_id, s.start_time, s.duration_seconds::numeric AS dur,
          coalesce(s.duration_seconds, 0)::numeric AS dur0,
          coalesce(s.charge, 0) + coalesce(s.connection_charge, 0) AS total,
-         nullif(upper(btrim(s.currency)), '') AS currency, s.caller, s.callee,
-         ${numberKeySql('s.caller')} AS caller_key, ${numberKeySql('s.callee')} AS callee_key
+         nullif(upper(btrim(s.currency)), '') AS currency, s.caller, s.callee
   FROM (
     SELECT m.tenant_id, m.id, ${trimmedCallId('m.call_id')} AS call_id, m.start_time, m.duration_seconds, m.charge, m.connection_charge,
            m.currency, ${microsoftNumberSql('m.caller_number')} AS caller, ${microsoftNumberSql('m.callee_number')} AS callee
@@ -67,8 +85,7 @@ export const STAGE_MICROSOFT = `
     WHERE m.start_time >= $2::timestamptz - make_interval(secs => $5) AND m.start_time < $3::timestamptz + make_interval(secs => $5)
       AND ((m.start_time >= $2::timestamptz - make_interval(secs => $4) AND m.start_time < $3::timestamptz + make_interval(secs => $4))
            OR ${trimmedCallId('m.call_id')} IN (SELECT call_id FROM rc_ids))
-    -- OFFSET 0 keeps this subquery from being flattened: the number keys above would otherwise
-    -- re-evaluate the whole normalisation expression several times per row.
+    -- OFFSET 0 keeps this subquery from being flattened, so the normalisation is evaluated once per row.
     OFFSET 0
   ) s`;
 
@@ -81,9 +98,9 @@ export const STAGE_MICROSOFT = `
 export const STAGE_CARRIER = `
   CREATE TEMP TABLE rc_c ON COMMIT DROP AS
   SELECT row_number() OVER (ORDER BY s.ref COLLATE "C", s.cdr_id)::int AS cr, s.*,
-         row_number() OVER (PARTITION BY coalesce(s.call_id, ''), s.start_time, s.caller, s.callee, s.dur, s.total, coalesce(s.currency, '')
-                            ORDER BY s.cdr_id) > 1 AS dup,
-         ${numberKeySql('s.caller')} AS caller_key, ${numberKeySql('s.callee')} AS callee_key
+         -- The start instant first: nearly unique, so the sort rarely compares the text columns.
+         row_number() OVER (PARTITION BY s.start_time, coalesce(s.call_id, ''), s.caller, s.callee, s.dur, s.total, coalesce(s.currency, '')
+                            ORDER BY s.cdr_id) > 1 AS dup
   FROM (
     SELECT c.id AS cdr_id,
            coalesce(c.record_id, f.file_name || ':' || c.line) AS ref,
@@ -134,7 +151,19 @@ export const CANDIDATES_BY_CALL_ID = `
     AND c.start_time BETWEEN m.start_time - make_interval(secs => $1) AND m.start_time + make_interval(secs => $1)`;
 
 /**
- * Rule 3 candidates among rows still unpaired: numbers equal after normalisation (a `*` in the
+ * The rows rule 2 left unpaired (duplicates aside), each side looked up in rc_pairs once: rule 3
+ * pairs among them, and the window's unpaired rows (STAGE_UNPAIRED_*) are what it leaves of them.
+ */
+export const STAGE_LEFT_AFTER_CALL_ID_MICROSOFT = `
+  CREATE TEMP TABLE rc_m_left ON COMMIT DROP AS
+  SELECT m.* FROM rc_m m WHERE NOT EXISTS (SELECT 1 FROM rc_pairs p WHERE p.mk = m.mk)`;
+
+export const STAGE_LEFT_AFTER_CALL_ID_CARRIER = `
+  CREATE TEMP TABLE rc_c_left ON COMMIT DROP AS
+  SELECT c.* FROM rc_c c WHERE NOT c.dup AND NOT EXISTS (SELECT 1 FROM rc_pairs p WHERE p.cr = c.cr)`;
+
+/**
+ * Rule 3 candidates among rows still unpaired (rc_m_left, rc_c_left): numbers equal after normalisation (a `*` in the
  * Microsoft number matching one digit: LIKE with `_`, equal lengths), |Δstart| ≤ matchWindowSeconds
  * ($1), tenants equal when both are named. An equi-join on the number keys, plus a join on time
  * alone for the rare Microsoft numbers masked beyond their last 4 digits. $2 duration tolerance, $3
@@ -142,9 +171,10 @@ export const CANDIDATES_BY_CALL_ID = `
  */
 export const CANDIDATES_BY_NUMBERS = `
   WITH m AS (
-    SELECT * FROM rc_m m WHERE m.caller IS NOT NULL AND m.callee IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rc_pairs p WHERE p.mk = m.mk)
+    SELECT m.*, ${numberKeySql('m.caller')} AS caller_key, ${numberKeySql('m.callee')} AS callee_key
+    FROM rc_m_left m WHERE m.caller IS NOT NULL AND m.callee IS NOT NULL
   ), c AS (
-    SELECT * FROM rc_c c WHERE NOT c.dup AND NOT EXISTS (SELECT 1 FROM rc_pairs p WHERE p.cr = c.cr)
+    SELECT c.*, ${numberKeySql('c.caller')} AS caller_key, ${numberKeySql('c.callee')} AS callee_key FROM rc_c_left c
   ), joined AS (
     SELECT m.*, c.cr, c.start_time AS c_start, c.dur AS c_dur, c.caller AS c_caller, c.callee AS c_callee, c.tenant_id AS c_tenant,
            c.total AS c_total, c.currency AS c_currency
@@ -216,19 +246,22 @@ const DISCREPANCY_COLUMNS = `kind, tenant_id, call_id, microsoft_tenant_id, micr
   money_delta, match_method`;
 
 /**
- * The window's rows left without a pair, each side looked up in rc_pairs once (classification and
- * the controls both use them): unpaired Microsoft rows, and unpaired or duplicate carrier rows,
- * starting in [$1, $2).
+ * The window's rows left without a pair (classification and the controls both use them): unpaired
+ * Microsoft rows, and unpaired or duplicate carrier rows, starting in [$1, $2). The rows rule 2 left
+ * (rc_m_left, rc_c_left) minus those rule 3 paired ($3: its method), so the big rc_pairs is not
+ * looked up again.
  */
 export const STAGE_UNPAIRED_MICROSOFT = `
   CREATE TEMP TABLE rc_um ON COMMIT DROP AS
-  SELECT m.* FROM rc_m m
-  WHERE m.start_time >= $1 AND m.start_time < $2 AND NOT EXISTS (SELECT 1 FROM rc_pairs p WHERE p.mk = m.mk)`;
+  SELECT m.* FROM rc_m_left m
+  WHERE m.start_time >= $1 AND m.start_time < $2 AND NOT EXISTS (SELECT 1 FROM rc_pairs p WHERE p.method = $3 AND p.mk = m.mk)`;
 
 export const STAGE_UNPAIRED_CARRIER = `
   CREATE TEMP TABLE rc_uc ON COMMIT DROP AS
-  SELECT c.* FROM rc_c c LEFT JOIN rc_pairs p ON p.cr = c.cr
-  WHERE c.start_time >= $1 AND c.start_time < $2 AND (c.dup OR p.cr IS NULL)`;
+  SELECT c.* FROM rc_c_left c
+  WHERE c.start_time >= $1 AND c.start_time < $2 AND NOT EXISTS (SELECT 1 FROM rc_pairs p WHERE p.method = $3 AND p.cr = c.cr)
+  UNION ALL
+  SELECT c.* FROM rc_c c WHERE c.start_time >= $1 AND c.start_time < $2 AND c.dup`;
 
 /**
  * Classification (rules § Classification) of everything that belongs to the window [$1, $2): pairs by
