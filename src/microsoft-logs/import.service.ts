@@ -4,6 +4,7 @@ import { parse as parseJson } from 'lossless-json';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { Readable } from 'node:stream';
 import { CarriersService } from '../carriers/carriers.service';
 import { invalidInput, notFound, OcreconError } from '../common/ocrecon-error';
 import { TransactionRunner, Tx } from '../database/transaction';
@@ -12,7 +13,7 @@ import { guessSource, StoredCallRow, toStoredRow } from './graph-row';
 import { ValueError } from './graph-values';
 import { MICROSOFT_SOURCES, MicrosoftSource } from './microsoft-call-row.entity';
 import { MicrosoftLogsRepository } from './microsoft-logs.repository';
-import { copyField, firstNonBlankLine, LineBatch, ndjsonBatches } from './ndjson-lines';
+import { copyField, firstNonBlankLine, NdjsonLine, NdjsonReader } from './ndjson-lines';
 
 export interface ImportProblem {
   /** Line in the file (NDJSON, CSV with the header as line 1); absent for rows inside a JSON document. */
@@ -43,7 +44,7 @@ interface Candidate {
 const BATCH = 1000;
 const MAX_PROBLEMS = 10_000;
 /** NDJSON lines per COPY + statement: a few MB, within PostgreSQL's default temp_buffers. */
-const NDJSON_BATCH = 5000;
+const NDJSON_BATCH = 4000;
 /** A Graph response saved as one document is read whole only up to this size (a page is about 1 MB). */
 const DOCUMENT_LIMIT = 256 * 1024 * 1024;
 const FIRST_LINE_LIMIT = 16 * 1024 * 1024;
@@ -132,10 +133,10 @@ export class ImportMicrosoftService {
   }
 
   /**
-   * NDJSON, streamed: each batch of lines is COPYed into a staging table (PostgreSQL parses each
-   * line as jsonb, keeping numbers exact), then mapped and upserted by one statement. The rows that
-   * statement cannot vouch for, and lines that are not JSON, are handled here line by line with
-   * lossless-json and toStoredRow. While the database works on a batch, the next one is read.
+   * NDJSON, streamed: each batch of lines is COPYed into a staging table as it is read (PostgreSQL
+   * parses each line as jsonb, keeping numbers exact), then mapped and upserted by one statement.
+   * The rows that statement cannot vouch for go through toStoredRow here; a line that is not JSON
+   * is reported with its number.
    */
   private async importNdjson(path: string, tenantId: string, forced: MicrosoftSource | undefined): Promise<ImportResult> {
     const result: ImportResult = { file: basename(path), format: 'ndjson', rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, problems: [] };
@@ -143,54 +144,63 @@ export class ImportMicrosoftService {
       result.rejected += 1;
       if (result.problems.length < MAX_PROBLEMS) result.problems.push({ line, reason });
     };
-    await this.transactions.run(async (tx) => {
-      await this.logs.createImportStage(tx);
-      const store = async (batch: LineBatch) => {
-        result.rowsRead += batch.lines.length;
-        await this.logs.savepoint(tx, 'ndjson_batch');
-        try {
-          await this.logs.copyIntoImportStage(tx, copyText(batch));
-          await this.logs.releaseSavepoint(tx, 'ndjson_batch');
-        } catch {
-          // A line is not JSON (PostgreSQL stopped at it): find every such line, copy the others.
-          await this.logs.rollbackToSavepoint(tx, 'ndjson_batch');
-          const json: LineBatch = { lines: [], numbers: [] };
-          batch.lines.forEach((line, i) => {
-            try {
-              JSON.parse(line);
-              json.lines.push(line);
-              json.numbers.push(batch.numbers[i]);
-            } catch (error) {
-              problem(batch.numbers[i], `not JSON: ${losslessParseError(line) ?? (error as Error).message}`);
+    const reader = await NdjsonReader.open(path);
+    try {
+      await this.transactions.run(async (tx) => {
+        await this.logs.createImportStage(tx);
+        for (;;) {
+          const batch: BatchSpan = { count: 0, firstNumber: 0, start: 0, end: 0 };
+          await this.logs.savepoint(tx, 'ndjson_batch');
+          const pieces = copyPieces(reader, batch);
+          try {
+            await this.logs.copyIntoImportStage(tx, Readable.from(pieces));
+            await this.logs.releaseSavepoint(tx, 'ndjson_batch');
+          } catch {
+            await pieces.return(undefined); // it may still be reading: let it stop before the reader is used again
+            // A line is not JSON (PostgreSQL stopped at it): read the batch again, find every such
+            // line, and copy the others.
+            await this.logs.rollbackToSavepoint(tx, 'ndjson_batch');
+            for (let line = batch.count < NDJSON_BATCH ? await reader.next() : null; line; line = batch.count < NDJSON_BATCH ? await reader.next() : null) {
+              batch.count += 1;
+              batch.end = line.end;
             }
-          });
-          batch = json;
-          if (batch.lines.length > 0) await this.logs.copyIntoImportStage(tx, copyText(batch));
+            const json = (await reader.readRange(batch.start, batch.end, batch.firstNumber)).filter((line) => {
+              try {
+                JSON.parse(line.text);
+                return true;
+              } catch (error) {
+                problem(line.number, `not JSON: ${losslessParseError(line.text) ?? (error as Error).message}`);
+                return false;
+              }
+            });
+            if (json.length > 0) await this.logs.copyIntoImportStage(tx, Readable.from(json.map((l) => copyLine(l))));
+          }
+          if (batch.count === 0) break;
+          result.rowsRead += batch.count;
+          const c = await this.logs.upsertImportStage(tx, tenantId, forced ?? null);
+          addCounts(result, c);
+          if (c.slow.length > 0) await this.storeSlowLines(tx, tenantId, forced, await this.logs.stagedRows(tx, c.slow), problem, result);
+          await this.logs.clearImportStage(tx);
+          if (batch.count < NDJSON_BATCH) break;
         }
-        const c = await this.logs.upsertImportStage(tx, tenantId, forced ?? null);
-        addCounts(result, c);
-        if (c.slow.length > 0) await this.storeSlowLines(tx, tenantId, forced, batch, c.slow, result, problem);
-      };
-      let pending: Promise<void> = Promise.resolve();
-      for await (const batch of ndjsonBatches(path, NDJSON_BATCH)) {
-        await pending;
-        pending = store(batch);
-        pending.catch(() => undefined); // awaited above or below; not an unhandled rejection meanwhile
-      }
-      await pending;
-    });
+      });
+    } finally {
+      await reader.close();
+    }
     return result;
   }
 
-  /** Lines the SQL mapping left aside, in line order, as the whole-file import read them: lossless-json and toStoredRow. */
+  /**
+   * Rows the SQL mapping left aside, in line order, mapped by toStoredRow from their jsonb text
+   * (the lines not JSON never got this far).
+   */
   private async storeSlowLines(
-    tx: Tx, tenantId: string, forced: MicrosoftSource | undefined, batch: LineBatch, slow: number[], result: ImportResult,
-    problem: (line: number, reason: string) => void,
+    tx: Tx, tenantId: string, forced: MicrosoftSource | undefined, staged: { line: number; text: string }[],
+    problem: (line: number, reason: string) => void, result: ImportResult,
   ): Promise<void> {
-    const index = new Map(batch.numbers.map((n, i) => [n, i]));
     const rows: StoredCallRow[] = [];
-    for (const line of slow) {
-      const value = parseJson(batch.lines[index.get(line)!]) as Record<string, unknown>;
+    for (const { line, text } of staged) {
+      const value = parseJson(text) as Record<string, unknown>;
       const r = toStoredRow(value, forced ?? (value && typeof value === 'object' && !Array.isArray(value) ? guessSource(value) : 'pstn'));
       if (r.ok) rows.push(r.row);
       else problem(line, r.reason);
@@ -266,4 +276,33 @@ function losslessParseError(line: string): string | undefined {
   }
 }
 
-const copyText = (batch: LineBatch) => batch.lines.map((line, i) => `${batch.numbers[i]}\t${copyField(line)}\n`).join('');
+/** Where a batch of lines is in the file (to read it again when a line is not JSON). */
+interface BatchSpan {
+  count: number;
+  firstNumber: number;
+  start: number;
+  end: number;
+}
+
+const copyLine = (line: NdjsonLine) => `${line.number}\t${copyField(line.text)}\n`;
+
+/** The next batch of lines as COPY text, in pieces of about 64 KB, read as the COPY goes. */
+async function* copyPieces(reader: NdjsonReader, batch: BatchSpan): AsyncGenerator<string> {
+  let piece = '';
+  while (batch.count < NDJSON_BATCH) {
+    const line = await reader.next();
+    if (!line) break;
+    if (batch.count === 0) {
+      batch.firstNumber = line.number;
+      batch.start = line.start;
+    }
+    batch.count += 1;
+    batch.end = line.end;
+    piece += copyLine(line);
+    if (piece.length >= 65536) {
+      yield piece;
+      piece = '';
+    }
+  }
+  if (piece) yield piece;
+}

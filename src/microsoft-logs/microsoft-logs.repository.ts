@@ -135,16 +135,24 @@ export class MicrosoftLogsRepository {
    * stage; PostgreSQL parses each line as jsonb. A line that is not JSON fails the COPY: the caller
    * runs it under a savepoint.
    */
-  async copyIntoImportStage(tx: Tx, copyText: string): Promise<void> {
+  async copyIntoImportStage(tx: Tx, copyText: Readable): Promise<void> {
     const client = (await tx.queryRunner.connect()) as PoolClient;
-    await pipeline(Readable.from([copyText]), client.query(copyFrom(`COPY microsoft_import_stage (line, j) FROM STDIN`)));
+    await pipeline(copyText, client.query(copyFrom(`COPY microsoft_import_stage (line, j) FROM STDIN`)));
   }
 
-  /** Maps and upserts the staged lines (source: given, or guessed per row), then empties the stage. */
+  /** Maps and upserts the staged lines (source: given, or guessed per row). */
   async upsertImportStage(tx: Tx, tenantId: string, source: string | null): Promise<FastUpsertCounts> {
     const [r] = await tx.queryRunner.query(UPSERT_IMPORT_STAGE, [tenantId, source]);
-    await tx.queryRunner.query(`TRUNCATE microsoft_import_stage`);
     return fastCounts(r);
+  }
+
+  /** Staged rows by line, as jsonb text (numbers in jsonb's exact form), in line order. */
+  async stagedRows(tx: Tx, lines: number[]): Promise<{ line: number; text: string }[]> {
+    return tx.queryRunner.query(`SELECT line, j::text AS text FROM microsoft_import_stage WHERE line = ANY($1::int[]) ORDER BY line`, [lines]);
+  }
+
+  async clearImportStage(tx: Tx): Promise<void> {
+    await tx.queryRunner.query(`TRUNCATE microsoft_import_stage`);
   }
 
   async savepoint(tx: Tx, name: string): Promise<void> {

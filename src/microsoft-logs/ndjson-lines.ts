@@ -1,46 +1,87 @@
 import { createReadStream } from 'node:fs';
+import { FileHandle, open } from 'node:fs/promises';
 
-/** A run of NDJSON lines: their texts and their line numbers in the file (1-based). */
-export interface LineBatch {
-  lines: string[];
-  numbers: number[];
+/** One non-blank line: its text, its number (1-based) and where its bytes are in the file. */
+export interface NdjsonLine {
+  text: string;
+  number: number;
+  start: number;
+  end: number;
 }
 
+const NEWLINE = 0x0a;
+const READ_SIZE = 1 << 16;
+
 /**
- * The non-blank lines of a file, `size` at a time, read as a stream (memory holds one batch and
- * one read buffer). Lines are numbered as `text.split('\n')` numbers them after a leading BOM.
+ * The lines of an NDJSON file, read 64 KB at a time and split on the newline byte (which never
+ * occurs inside a UTF-8 sequence), so each line is decoded on its own and goes as soon as it is
+ * used: no string outlives a few lines, and memory stays flat whatever the file's size. Lines are
+ * numbered as `text.split('\n')` numbers them after a leading BOM; blank lines are counted, not returned.
  */
-export async function* ndjsonBatches(path: string, size: number): AsyncGenerator<LineBatch> {
-  let batch: LineBatch = { lines: [], numbers: [] };
-  let carry = '';
-  let lineNo = 0;
-  let first = true;
-  const take = (line: string) => {
-    lineNo += 1;
-    if (line.trim() !== '') {
-      batch.lines.push(line);
-      batch.numbers.push(lineNo);
-    }
-  };
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-    let text = carry + (chunk as string);
-    if (first) {
-      text = text.replace(/^\uFEFF/, '');
-      first = false;
-    }
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      take(text.slice(start, nl));
-      start = nl + 1;
-      if (batch.lines.length >= size) {
-        yield batch;
-        batch = { lines: [], numbers: [] };
-      }
-    }
-    carry = text.slice(start);
+export class NdjsonReader {
+  private buf = Buffer.alloc(0);
+  private off = 0;
+  /** File position of buf[0]. */
+  private pos = 0;
+  private lineNo = 0;
+  private eof = false;
+
+  private constructor(private readonly file: FileHandle) {}
+
+  static async open(path: string): Promise<NdjsonReader> {
+    return new NdjsonReader(await open(path, 'r'));
   }
-  take(carry);
-  if (batch.lines.length > 0) yield batch;
+
+  async close(): Promise<void> {
+    await this.file.close();
+  }
+
+  /** The next non-blank line, or null at the end of the file. */
+  async next(): Promise<NdjsonLine | null> {
+    for (;;) {
+      const nl = this.buf.indexOf(NEWLINE, this.off);
+      if (nl !== -1 || (this.eof && this.off < this.buf.length)) {
+        const end = nl === -1 ? this.buf.length : nl;
+        const line = { text: this.buf.toString('utf8', this.off, end), number: ++this.lineNo, start: this.pos + this.off, end: this.pos + end };
+        this.off = nl === -1 ? this.buf.length : nl + 1;
+        if (line.text.trim() !== '') return line;
+        continue;
+      }
+      if (this.eof) return null;
+      await this.fill();
+    }
+  }
+
+  /** The non-blank lines whose bytes lie in [start, end), numbered from `firstNumber`. */
+  async readRange(start: number, end: number, firstNumber: number): Promise<NdjsonLine[]> {
+    const bytes = Buffer.alloc(end - start);
+    await this.file.read(bytes, 0, bytes.length, start);
+    const lines: NdjsonLine[] = [];
+    let number = firstNumber;
+    let from = 0;
+    for (;;) {
+      const nl = bytes.indexOf(NEWLINE, from);
+      const to = nl === -1 ? bytes.length : nl;
+      const text = bytes.toString('utf8', from, to);
+      if (text.trim() !== '') lines.push({ text, number, start: start + from, end: start + to });
+      if (nl === -1) return lines;
+      number += 1;
+      from = nl + 1;
+    }
+  }
+
+  private async fill(): Promise<void> {
+    const chunk = Buffer.allocUnsafe(READ_SIZE);
+    const { bytesRead } = await this.file.read(chunk, 0, READ_SIZE, this.pos + this.buf.length);
+    if (bytesRead === 0) {
+      this.eof = true;
+      return;
+    }
+    const first = this.pos === 0 && this.buf.length === 0;
+    this.pos += this.off;
+    this.buf = Buffer.concat([this.buf.subarray(this.off), chunk.subarray(0, bytesRead)]);
+    this.off = first && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf ? 3 : 0;
+  }
 }
 
 /** The first line of a file holding something (without a BOM), read no further than `limit` characters; null if none. */
