@@ -111,7 +111,7 @@ WITH r0 AS (
     ${FIELDS.map(([f, c]) => `e.j->>'${f}' AS ${c}`).join(', ')}
   FROM (SELECT * FROM (${o.elements}) AS e0 OFFSET 0) AS e -- not flattened: j is made once per row
 ), r AS (
-  SELECT *, id AS key, ${FAST} AS fast FROM r0
+  SELECT *, id AS key, coalesce(${FAST}, false) AS fast FROM r0 -- a missing field makes a test null: slow, never lost
 ), contested AS (
   SELECT DISTINCT key FROM r WHERE NOT fast AND key IS NOT NULL
 ), slow AS (

@@ -108,6 +108,22 @@ describe('Microsoft logs: pull and import services', () => {
     expect(done.rows).toEqual([{ status: 'done', pages: 5, rows_inserted: 500 }]);
   });
 
+  it('stores a page PostgreSQL cannot map alone through toStoredRow: bad rows recorded, the others stored, the cursor moved once', async () => {
+    const E = 'eeeeeeee-0000-4000-8000-00000000000e';
+    await app.get(CarriersService).addTenant({ tenantId: E, carrierId: 'acme' });
+    const rows = pstnRows(250, START, DAY, 'eeeeeeee');
+    rows[120] = { ...rows[120], json: rows[120].json.replace(/"startDateTime":"[^"]+"/, '"startDateTime":"2025-01-01T02:00:00.1234567+02:00"') };
+    rows[130] = { ...rows[130], json: rows[130].json.replace(/"charge":[^,]+/, '"charge":"lots"') };
+    small.setTenant(E, { pstn: rows });
+    const r = await pullService(small).pullWindow({ tenantId: E, from: '2025-01-01', to: '2025-01-02', source: 'pstn' });
+    expect(r.sources.pstn).toMatchObject({ pages: 3, received: 250, inserted: 249, rejected: 1 });
+    const stored = await db.sql.query(`SELECT to_char(start_time AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS t FROM microsoft_call_rows WHERE tenant_id = $1 AND id = 'eeeeeeee-0000-4000-8000-000000000120'`, [E]);
+    expect(stored.rows).toEqual([{ t: '00:00:00.123456' }]);
+    const pull = await db.sql.query(`SELECT status, pages, rows_received, rows_rejected, problems FROM microsoft_pulls WHERE tenant_id = $1`, [E]);
+    expect(pull.rows).toEqual([{ status: 'done', pages: 3, rows_received: 250, rows_rejected: 1,
+      problems: [{ page: 2, index: 30, id: 'eeeeeeee-0000-4000-8000-000000000130', reason: 'charge "lots" is not a decimal number' }] }]);
+  });
+
   it('refuses a window that is not one', async () => {
     await expect(pullService(fake).pull({ tenantId: A, from: '2025-01-02', to: '2025-01-01' })).rejects.toThrow('--to 2025-01-01 must be after --from 2025-01-02');
     await expect(pullService(fake).pull({ tenantId: A, from: 'soon', to: '2025-01-01' })).rejects.toThrow(/--from "soon"/);

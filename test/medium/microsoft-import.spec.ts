@@ -1,0 +1,130 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CarriersService } from '../../src/carriers/carriers.service';
+import { ImportMicrosoftService } from '../../src/microsoft-logs/import.service';
+import { createTestApp, createTestDatabase, TestDatabase } from '../support/test-db';
+
+// NDJSON rows are mapped by PostgreSQL (graph-row-sql.ts), with toStoredRow for the rows it leaves
+// aside; a saved Graph page goes through toStoredRow alone. The same rows imported both ways must
+// be stored identically, and rejected with the same reasons.
+const SQL_SIDE = 'eeeeeeee-0000-4000-8000-00000000000e';
+const NODE_SIDE = 'ffffffff-0000-4000-8000-00000000000f';
+const OTHER = '99999999-0000-4000-8000-000000000009';
+
+const pstn = (id: string, fields: string) => `{"id":"${id}","callId":"c-${id}","currency":"USD","operator":"Acme",${fields}}`;
+
+/** Rows that try every branch of the SQL mapping: fast, slow but valid, and rejected. */
+const CASES: string[] = [
+  pstn('money-25-digits', '"charge":0.1234567890123456789012345,"connectionCharge":12345678901234567890.123456789,"duration":61'),
+  pstn('money-exponent', '"charge":1.5E-7,"connectionCharge":-12.50,"duration":0'),
+  pstn('money-as-text', '"charge":"0.10000000000000000000001","connectionCharge":"  2.5 ","duration":"45"'),
+  pstn('fraction-7', '"startDateTime":"2026-03-01T10:00:00.9999999Z","endDateTime":"2026-03-01T10:01:00.1234567Z"'),
+  pstn('fraction-5-and-0', '"startDateTime":"2026-03-01T10:00:00.98765Z","endDateTime":"2026-03-01T10:01:00Z"'),
+  pstn('fraction-9', '"startDateTime":"2024-02-29T23:59:59.123456789Z"'),
+  pstn('offset-time', '"startDateTime":"2026-03-01T12:00:00.1234567+02:00"'),
+  pstn('no-time', '"startDateTime":"0001-01-01T00:00:00Z","endDateTime":""'),
+  pstn('unknown-enum', '"callType":"brand_new_call_type","destinationContext":"Interplanetary","callDurationSource":"carrier-pigeon"'),
+  pstn('number-as-text', '"callerNumber":14255550100,"userId":true'),
+  pstn('text-like-json', '"userDisplayName":"[Bot] Reception","destinationName":"{curly}"'),
+  pstn('nulls', '"charge":null,"startDateTime":null,"duration":null,"userId":null'),
+  pstn('unicode', '"userDisplayName":"Zoë \\"Z\\" Ångström \\\\ \\t","destinationName":"日本"'),
+  `{"id":"dr-ok","correlationId":"k1","successfulCall":false,"finalSipCode":486,"startDateTime":"2026-03-01T10:00:00.1234567Z","failureDateTime":"0001-01-01T00:00:00Z"}`,
+  `{"id":"dr-sip-text","correlationId":"k2","successfulCall":true,"finalSipCode":"200"}`,
+  // rejected, each for its own reason
+  pstn('bad-month', '"startDateTime":"2026-13-01T00:00:00Z"'),
+  pstn('bad-leap-day', '"startDateTime":"2023-02-29T00:00:00Z"'),
+  pstn('bad-hour', '"startDateTime":"2026-03-01T24:00:00Z"'),
+  pstn('no-zone', '"startDateTime":"2026-03-01T10:00:00"'),
+  pstn('bad-money', '"charge":"lots"'),
+  pstn('money-bool', '"charge":true'),
+  pstn('fraction-duration', '"duration":60.0'),
+  pstn('huge-duration', '"duration":2147483648'),
+  pstn('object-text', '"userId":{"id":"u"}'),
+  `{"id":"dr-bad","correlationId":"k3","successfulCall":"yes"}`,
+  `{"id":"   ","callId":"blank id"}`,
+  `{"callId":"no id"}`,
+  `{"id":42,"callId":"numeric id"}`,
+  `[1,2]`,
+];
+
+const COLUMNS = `id, source, call_id, user_id, user_principal_name, user_display_name, start_time, end_time, duration_seconds,
+  charge::text AS charge, connection_charge::text AS connection_charge, currency, call_type, caller_number, callee_number,
+  destination_context, destination_name, conference_id, license_capability, inventory_type, operator, call_duration_source,
+  tenant_country_code, usage_country_code, successful_call, final_sip_code, raw::text AS raw`;
+
+describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped by toStoredRow', () => {
+  let db: TestDatabase;
+  let app: INestApplicationContext;
+  let imports: ImportMicrosoftService;
+  const dir = mkdtempSync(join(tmpdir(), 'ocrecon-msi-'));
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await createTestApp(db.url);
+    const carriers = app.get(CarriersService);
+    await carriers.addCarrier({ id: 'acme', name: 'Acme' });
+    for (const t of [SQL_SIDE, NODE_SIDE, OTHER]) await carriers.addTenant({ tenantId: t, carrierId: 'acme' });
+    imports = app.get(ImportMicrosoftService);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const stored = async (tenant: string) => (await db.sql.query(`SELECT ${COLUMNS} FROM microsoft_call_rows WHERE tenant_id = $1 ORDER BY id`, [tenant])).rows;
+
+  it('stores every row exactly as toStoredRow does, and rejects the same rows for the same reasons', async () => {
+    writeFileSync(join(dir, 'cases.ndjson'), CASES.join('\n') + '\n');
+    writeFileSync(join(dir, 'cases.json'), `[${CASES.join(',')}]`);
+    const viaSql = await imports.importFile(join(dir, 'cases.ndjson'), SQL_SIDE);
+    const viaNode = await imports.importFile(join(dir, 'cases.json'), NODE_SIDE);
+    expect(viaSql.format).toBe('ndjson');
+    expect(viaNode.format).toBe('graph-json');
+    expect(viaSql).toMatchObject({ rowsRead: CASES.length, inserted: viaNode.inserted, rejected: viaNode.rejected });
+    expect(viaSql.problems.map((p) => [CASES[p.line! - 1].slice(0, 40), p.reason]))
+      .toEqual(viaNode.problems.map((p) => [CASES[Number(/\[(\d+)\]/.exec(p.at!)![1])].slice(0, 40), p.reason]));
+    expect(viaSql.rejected).toBe(13);
+    expect(await stored(SQL_SIDE)).toEqual(await stored(NODE_SIDE));
+
+    const exact = (await stored(SQL_SIDE)).filter((r) => r.id.startsWith('money') || r.id.startsWith('fraction'));
+    const at = (id: string) => exact.find((r) => r.id === id);
+    expect(at('money-25-digits')).toMatchObject({ charge: '0.1234567890123456789012345', connection_charge: '12345678901234567890.123456789' });
+    expect(at('money-exponent')).toMatchObject({ charge: '0.00000015', connection_charge: '-12.50' });
+    const micros = await db.sql.query(`SELECT id, to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS s, to_char(end_time AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS e
+      FROM microsoft_call_rows WHERE tenant_id = $1 AND id LIKE 'fraction%' ORDER BY id`, [SQL_SIDE]);
+    expect(micros.rows).toEqual([
+      { id: 'fraction-5-and-0', s: '2026-03-01 10:00:00.987650', e: '10:01:00.000000' },
+      { id: 'fraction-7', s: '2026-03-01 10:00:00.999999', e: '10:01:00.123456' }, // truncated, never rounded up
+      { id: 'fraction-9', s: '2024-02-29 23:59:59.123456', e: null },
+    ]);
+  });
+
+  it('keeps the last copy of a repeated id, within a batch and across batches, and reports bad lines by number', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 9000; i++) lines.push(pstn(`r-${i % 3000}`, `"charge":${i}.0000000000000000001,"startDateTime":"2026-03-01T10:00:00.1234567Z"`));
+    lines[10] = '{"id":"broken",'; // not JSON: its batch is read again from the file
+    lines[4500] = pstn('r-17', '"charge":"1.5 EUR"'); // a rejected copy of an id does not replace the stored one
+    lines[8999] = pstn('r-3', '"charge":"7.25"'); // the last copy of r-3, mapped by toStoredRow
+    writeFileSync(join(dir, 'repeats.ndjson'), `\uFEFF${lines.join('\r\n')}\r\n\r\n`);
+    const r = await imports.importFile(join(dir, 'repeats.ndjson'), OTHER);
+    expect(r).toMatchObject({ rowsRead: 9000, rejected: 2 });
+    expect(r.problems).toEqual([{ line: 11, reason: expect.stringMatching(/^not JSON/) }, { line: 4501, reason: 'charge "1.5 EUR" is not a decimal number' }]);
+    // 4000 lines a batch: ids repeat within a batch and across batches
+    const rows = await db.sql.query(`SELECT id, charge::text AS charge FROM microsoft_call_rows WHERE tenant_id = $1 AND id IN ('r-3', 'r-10', 'r-17', 'r-1500', 'r-2999')`, [OTHER]);
+    expect(Object.fromEntries(rows.rows.map((x) => [x.id, x.charge]))).toEqual({
+      'r-3': '7.25', 'r-10': '6010.0000000000000000001', 'r-17': '6017.0000000000000000001', 'r-1500': '7500.0000000000000000001', 'r-2999': '5999.0000000000000000001',
+    });
+    const snapshot = async () => (await db.sql.query(`SELECT id, raw::text FROM microsoft_call_rows WHERE tenant_id = $1 ORDER BY id`, [OTHER])).rows;
+    const before = await snapshot();
+    expect(before).toHaveLength(3000);
+
+    // run it twice: the same rows stored; a newer copy of one row replaces the stored one
+    expect(await imports.importFile(join(dir, 'repeats.ndjson'), OTHER)).toMatchObject({ inserted: 0, rejected: 2 });
+    expect(await snapshot()).toEqual(before);
+    writeFileSync(join(dir, 'newer.ndjson'), pstn('r-5', '"charge":0.5') + '\n');
+    expect(await imports.importFile(join(dir, 'newer.ndjson'), OTHER)).toMatchObject({ inserted: 0, updated: 1, unchanged: 0 });
+  });
+});
