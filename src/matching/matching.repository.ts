@@ -102,11 +102,11 @@ export class MatchingRepository {
     tx: Tx, callIdWindowSeconds: number, matchWindowSeconds: number, durationTolerance: string, chargeTolerance: string,
   ): Promise<{ callId: number; numbersAndTime: number; rounds: number }> {
     let round = 0;
-    const pass = async (candidates: string, window: number, method: string): Promise<number> => {
+    const pass = async (settle: string, window: number, method: string): Promise<number> => {
       await tx.queryRunner.query(`TRUNCATE rc_cand`);
       round += 1;
       const [settled] = await timed<{ paired: number; contested: number }[]>(
-        tx, `candidates ${method}`, Q.settleSingleCandidates(candidates), [window, durationTolerance, chargeTolerance, method, round],
+        tx, `candidates ${method}`, settle, [window, durationTolerance, chargeTolerance, method, round],
       );
       let paired = settled.paired;
       if (settled.contested === 0) return paired;
@@ -122,11 +122,11 @@ export class MatchingRepository {
       }
       return paired;
     };
-    const callId = await pass(Q.CANDIDATES_BY_CALL_ID, callIdWindowSeconds, 'CALL_ID');
+    const callId = await pass(Q.SETTLE_BY_CALL_ID, callIdWindowSeconds, 'CALL_ID');
     await timed(tx, 'left microsoft', Q.STAGE_LEFT_AFTER_CALL_ID_MICROSOFT);
     await timed(tx, 'left carrier', Q.STAGE_LEFT_AFTER_CALL_ID_CARRIER);
     await tx.queryRunner.query(`ANALYZE rc_m_left; ANALYZE rc_c_left; ANALYZE rc_pairs`);
-    const numbersAndTime = await pass(Q.CANDIDATES_BY_NUMBERS, matchWindowSeconds, 'NUMBERS_AND_TIME');
+    const numbersAndTime = await pass(Q.SETTLE_BY_NUMBERS, matchWindowSeconds, 'NUMBERS_AND_TIME');
     // The planner needs to know how many rule-3 pairs there are (STAGE_UNPAIRED_* look them up).
     await tx.queryRunner.query(`ANALYZE rc_pairs`);
     return { callId, numbersAndTime, rounds: round };

@@ -33,12 +33,17 @@ export const numberKeySql = (n: string) => `(CASE WHEN length(${n}) > 8 THEN lef
 
 const trimmedCallId = (c: string) => `nullif(btrim(${c}), '')`;
 
-/** The carrier's in-scope Microsoft rows (rules § In scope): PSTN, its tenants, its operator names. */
+/**
+ * The carrier's in-scope Microsoft rows (rules § In scope): PSTN, its tenants, its operator names
+ * (case-insensitive). The names as written are tried first: lower() per row costs about 1 µs, and
+ * nearly every row spells its operator exactly as configured.
+ */
 const microsoftScope = `
   SELECT m.* FROM microsoft_call_rows m
   JOIN tenants t ON t.carrier_id = $1 AND t.tenant_id = m.tenant_id
   WHERE m.source = 'pstn'
-    AND lower(m.operator) IN (SELECT lower(n) FROM carriers k, unnest(k.operator_names) n WHERE k.id = $1)`;
+    AND (m.operator = ANY (ARRAY(SELECT n FROM carriers k, unnest(k.operator_names) n WHERE k.id = $1))
+         OR lower(m.operator) = ANY (ARRAY(SELECT lower(n) FROM carriers k, unnest(k.operator_names) n WHERE k.id = $1)))`;
 
 /**
  * Whether either side has a row in the far margin outside the near one ([from − far, from − near) or
@@ -69,11 +74,12 @@ export const STAGE_WINDOW_CALL_IDS = `
 /**
  * The Microsoft rows the window looks at (reconcile-reference.ts selectInputs): the window widened by
  * the near margin, and rows sharing a call id with an in-window row within the far margin.
- * mk numbers them in the rules' tie-break order (row id, then tenant).
+ * mk identifies a row (no order: the tie-breaks use the row id and tenant themselves); ids_n counts
+ * the staged rows with its call id (CANDIDATES_BY_CALL_ID: a call id on one row per side pairs at once).
  */
 export const STAGE_MICROSOFT = `
   CREATE TEMP TABLE rc_m ON COMMIT DROP AS
-  SELECT row_number() OVER (ORDER BY s.id COLLATE "C", s.tenant_id::text COLLATE "C")::int AS mk,
+  SELECT row_number() OVER ()::int AS mk, count(*) OVER (PARTITION BY s.call_id COLLATE "C")::int AS ids_n,
          s.tenant_id, s.id, s.call_id, s.start_time, s.duration_seconds::numeric AS dur,
          coalesce(s.duration_seconds, 0)::numeric AS dur0,
          coalesce(s.charge, 0) + coalesce(s.connection_charge, 0) AS total,
@@ -92,15 +98,16 @@ export const STAGE_MICROSOFT = `
 /**
  * The carrier rows the window looks at, with rule 1 applied: among rows equal in (call id, start,
  * numbers, duration and money total as numbers, currency) the one ingested first (lowest id) takes
- * part in matching, each other one is a duplicate. cr numbers them in the tie-break order (record
- * ref, then ingest order).
+ * part in matching, each other one is a duplicate. cr identifies a row (no order: the tie-breaks use
+ * the record ref and ingest order themselves); ids_n counts the staged rows with its call id
+ * (duplicates included). Both windows share one sort (the call id, bytewise, comes first).
  */
 export const STAGE_CARRIER = `
   CREATE TEMP TABLE rc_c ON COMMIT DROP AS
-  SELECT row_number() OVER (ORDER BY s.ref COLLATE "C", s.cdr_id)::int AS cr, s.*,
-         -- The start instant first: nearly unique, so the sort rarely compares the text columns.
-         row_number() OVER (PARTITION BY s.start_time, coalesce(s.call_id, ''), s.caller, s.callee, s.dur, s.total, coalesce(s.currency, '')
-                            ORDER BY s.cdr_id) > 1 AS dup
+  SELECT row_number() OVER ()::int AS cr, s.*,
+         row_number() OVER (PARTITION BY coalesce(s.call_id, '') COLLATE "C", s.start_time, s.caller, s.callee, s.dur, s.total, coalesce(s.currency, '')
+                            ORDER BY s.cdr_id) > 1 AS dup,
+         count(*) OVER (PARTITION BY coalesce(s.call_id, '') COLLATE "C")::int AS ids_n
   FROM (
     SELECT c.id AS cdr_id,
            coalesce(c.record_id, f.file_name || ':' || c.line) AS ref,
@@ -121,7 +128,8 @@ export const STAGE_CARRIER = `
  */
 export const CREATE_PAIRS = `
   CREATE TEMP TABLE rc_pairs (mk int NOT NULL, cr int NOT NULL, method text NOT NULL, round int NOT NULL, fails boolean NOT NULL) ON COMMIT DROP;
-  CREATE TEMP TABLE rc_cand (mk int NOT NULL, cr int NOT NULL, ds numeric NOT NULL, dd numeric NOT NULL, fails boolean NOT NULL) ON COMMIT DROP`;
+  CREATE TEMP TABLE rc_cand (mk int NOT NULL, cr int NOT NULL, ds numeric NOT NULL, dd numeric NOT NULL, fails boolean NOT NULL,
+                             m_id text NOT NULL, m_tenant text NOT NULL, c_ref text NOT NULL, c_seq bigint NOT NULL) ON COMMIT DROP`;
 
 /**
  * CURRENCY_MISMATCH (rules § Classification): both sides carry money and the currencies are not one
@@ -141,11 +149,15 @@ const pairFailsSql = (m: { dur0: string; total: string; currency: string }, c: {
 /**
  * Rule 2 candidates: same non-empty call id, |Δstart| ≤ callIdWindowSeconds ($1), tenants equal when
  * both are named. ds = |Δstart| in seconds (exact numeric), dd = |Δduration|. $2 duration tolerance,
- * $3 charge tolerance (for `fails`).
+ * $3 charge tolerance (for `fails`). `single`: the call id is on one staged row per side, so this is
+ * the only candidate of both its rows; the tie-break columns are only needed by the others.
  */
 export const CANDIDATES_BY_CALL_ID = `
   SELECT m.mk, c.cr, abs(extract(epoch FROM m.start_time - c.start_time)) AS ds, abs(m.dur0 - c.dur) AS dd,
-         ${pairFailsSql({ dur0: 'm.dur0', total: 'm.total', currency: 'm.currency' }, { dur: 'c.dur', total: 'c.total', currency: 'c.currency' }, '$2', '$3')} AS fails
+         ${pairFailsSql({ dur0: 'm.dur0', total: 'm.total', currency: 'm.currency' }, { dur: 'c.dur', total: 'c.total', currency: 'c.currency' }, '$2', '$3')} AS fails,
+         m.ids_n = 1 AND c.ids_n = 1 AS single,
+         CASE WHEN m.ids_n > 1 OR c.ids_n > 1 THEN m.id END AS m_id, CASE WHEN m.ids_n > 1 OR c.ids_n > 1 THEN m.tenant_id::text END AS m_tenant,
+         CASE WHEN m.ids_n > 1 OR c.ids_n > 1 THEN c.ref END AS c_ref, c.cdr_id AS c_seq
   FROM rc_m m JOIN rc_c c ON c.call_id = m.call_id
   WHERE NOT c.dup AND (c.tenant_id IS NULL OR c.tenant_id = m.tenant_id)
     AND c.start_time BETWEEN m.start_time - make_interval(secs => $1) AND m.start_time + make_interval(secs => $1)`;
@@ -177,15 +189,16 @@ export const CANDIDATES_BY_NUMBERS = `
     SELECT c.*, ${numberKeySql('c.caller')} AS caller_key, ${numberKeySql('c.callee')} AS callee_key FROM rc_c_left c
   ), joined AS (
     SELECT m.*, c.cr, c.start_time AS c_start, c.dur AS c_dur, c.caller AS c_caller, c.callee AS c_callee, c.tenant_id AS c_tenant,
-           c.total AS c_total, c.currency AS c_currency
+           c.total AS c_total, c.currency AS c_currency, c.ref AS c_ref, c.cdr_id AS c_seq
     FROM m JOIN c ON c.caller_key = m.caller_key AND c.callee_key = m.callee_key
     UNION ALL
-    SELECT m.*, c.cr, c.start_time, c.dur, c.caller, c.callee, c.tenant_id, c.total, c.currency
+    SELECT m.*, c.cr, c.start_time, c.dur, c.caller, c.callee, c.tenant_id, c.total, c.currency, c.ref, c.cdr_id
     FROM m JOIN c ON c.start_time BETWEEN m.start_time - make_interval(secs => $1) AND m.start_time + make_interval(secs => $1)
     WHERE m.caller_key LIKE '%*%' OR m.callee_key LIKE '%*%'
   )
   SELECT mk, cr, abs(extract(epoch FROM start_time - c_start)) AS ds, abs(dur0 - c_dur) AS dd,
-         ${pairFailsSql({ dur0: 'dur0', total: 'total', currency: 'currency' }, { dur: 'c_dur', total: 'c_total', currency: 'c_currency' }, '$2', '$3')} AS fails
+         ${pairFailsSql({ dur0: 'dur0', total: 'total', currency: 'currency' }, { dur: 'c_dur', total: 'c_total', currency: 'c_currency' }, '$2', '$3')} AS fails,
+         id AS m_id, tenant_id::text AS m_tenant, c_ref, c_seq
   FROM joined
   WHERE c_start BETWEEN start_time - make_interval(secs => $1) AND start_time + make_interval(secs => $1)
     AND (c_tenant IS NULL OR c_tenant = tenant_id)
@@ -193,38 +206,44 @@ export const CANDIDATES_BY_NUMBERS = `
     AND length(c_callee) = length(callee) AND c_callee LIKE replace(callee, '*', '_')`;
 
 /**
- * The candidates of one pass (CANDIDATES_BY_CALL_ID or CANDIDATES_BY_NUMBERS, whose parameters are $1-$3),
- * with the common case settled at once: a candidate that is the only one of its Microsoft row and the
- * only one of its carrier row is taken by the greedy walk whatever its place in the order (nothing
- * else can claim either row), and touches no other candidate. Those go straight to rc_pairs ($4
- * method, $5 round); only the others are written to rc_cand for the rounds. Returns both counts.
+ * The candidates of one pass (parameters $1-$3), with the common case settled at once: a candidate
+ * that is the only one of its Microsoft row and the only one of its carrier row (`single`) is taken by
+ * the greedy walk whatever its place in the order (nothing else can claim either row), and touches no
+ * other candidate. Those go straight to rc_pairs ($4 method, $5 round); only the others are written
+ * to rc_cand for the rounds. Returns both counts.
  */
-export const settleSingleCandidates = (candidates: string) => `
-  WITH k AS MATERIALIZED (
-    SELECT x.*, count(*) OVER (PARTITION BY x.mk) AS per_m, count(*) OVER (PARTITION BY x.cr) AS per_c
-    FROM (${candidates}) x
-  ), singles AS (
+const settle = (candidates: string) => `
+  WITH k AS MATERIALIZED (${candidates}), singles AS (
     INSERT INTO rc_pairs (mk, cr, method, round, fails)
-    SELECT mk, cr, $4, $5, fails FROM k WHERE per_m = 1 AND per_c = 1
+    SELECT mk, cr, $4, $5, fails FROM k WHERE single
     RETURNING 1
   ), contested AS (
-    INSERT INTO rc_cand (mk, cr, ds, dd, fails)
-    SELECT mk, cr, ds, dd, fails FROM k WHERE per_m > 1 OR per_c > 1
+    INSERT INTO rc_cand (mk, cr, ds, dd, fails, m_id, m_tenant, c_ref, c_seq)
+    SELECT mk, cr, ds, dd, fails, m_id, m_tenant, c_ref, c_seq FROM k WHERE NOT single
     RETURNING 1
   )
   SELECT (SELECT count(*) FROM singles)::int AS paired, (SELECT count(*) FROM contested)::int AS contested`;
 
+/** Rule 2: singles by their call id's row counts (ids_n), which the staging worked out in its sorts. */
+export const SETTLE_BY_CALL_ID = settle(CANDIDATES_BY_CALL_ID);
+
+/** Rule 3: few rows are left, so singles are counted over the candidates themselves. */
+export const SETTLE_BY_NUMBERS = settle(`
+  SELECT x.*, count(*) OVER (PARTITION BY x.mk) = 1 AND count(*) OVER (PARTITION BY x.cr) = 1 AS single
+  FROM (${CANDIDATES_BY_NUMBERS}) x`);
+
 /**
  * One round of the greedy one-to-one pairing (rules 2 and 3: candidates sorted by |Δstart|, then
- * |Δduration|, then Microsoft row id (mk), then carrier record ref (cr)). A candidate that is the
+ * |Δduration|, then Microsoft row id and tenant, then carrier record ref and ingest order; within one
+ * Microsoft row only the carrier side's tie-breaks can differ, and the other way round). A candidate that is the
  * first of this order for its Microsoft row AND for its carrier row would be taken by the greedy
  * walk (nothing earlier can claim either row), so every round takes all such "mutual best"
  * candidates at once; removing the candidates touching them and repeating gives exactly the greedy
  * result. $1 method, $2 round.
  */
 export const PAIR_ROUND = `
-  WITH best_m AS (SELECT DISTINCT ON (mk) mk, cr, fails FROM rc_cand ORDER BY mk, ds, dd, cr),
-       best_c AS (SELECT DISTINCT ON (cr) mk, cr FROM rc_cand ORDER BY cr, ds, dd, mk)
+  WITH best_m AS (SELECT DISTINCT ON (mk) mk, cr, fails FROM rc_cand ORDER BY mk, ds, dd, c_ref COLLATE "C", c_seq),
+       best_c AS (SELECT DISTINCT ON (cr) mk, cr FROM rc_cand ORDER BY cr, ds, dd, m_id COLLATE "C", m_tenant COLLATE "C")
   INSERT INTO rc_pairs (mk, cr, method, round, fails)
   SELECT b.mk, b.cr, $1, $2, b.fails FROM best_m b JOIN best_c USING (mk, cr)`;
 
