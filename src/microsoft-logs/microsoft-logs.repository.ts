@@ -64,7 +64,7 @@ export interface FastUpsertCounts extends UpsertCounts {
 }
 
 /**
- * A pull page in one statement, committed on its own: the page's rows are mapped and upserted by
+ * A pull page in one statement, in its own transaction: the page's rows are mapped and upserted by
  * PostgreSQL from the page text, and the cursor moves on with them. When any row of the page needs
  * toStoredRow, nothing is done (the page then goes through the row-by-row path).
  */
@@ -117,8 +117,22 @@ export class MicrosoftLogsRepository {
    * (one implicit transaction). Nothing happens when `slow` is not empty.
    */
   async upsertPage(tenantId: string, source: string, pullId: string, pageText: string, nextLink: string | null): Promise<FastUpsertCounts> {
-    const [r] = await this.dataSource.query(UPSERT_PAGE, [tenantId, pageText, source, pullId, nextLink]);
-    return fastCounts(r);
+    // Asynchronous commit: a page does not wait for its WAL flush. A database crash can lose the
+    // last pages, but rows and cursor go together, so the pull then fetches those pages again.
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      await runner.query(`SET LOCAL synchronous_commit = off`);
+      const [r] = await runner.query(UPSERT_PAGE, [tenantId, pageText, source, pullId, nextLink]);
+      await runner.commitTransaction();
+      return fastCounts(r);
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
   }
 
   /**
