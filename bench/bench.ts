@@ -1,5 +1,6 @@
 import { BenchSection, openBenchContext } from './bench-context';
 import { e2eBench } from './e2e.bench';
+import { importBench } from './import.bench';
 import { ingestBench } from './ingest.bench';
 import { pullBench } from './pull.bench';
 import { matchBench } from './match.bench';
@@ -13,6 +14,7 @@ const SECTIONS: Record<string, BenchSection> = {
   pull: pullBench,
   match: matchBench,
   e2e: e2eBench,
+  import: importBench,
 };
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, Server } from 'node:https';
 import { AddressInfo, Socket } from 'node:net';
@@ -308,6 +308,20 @@ export function pstnRows(count: number, startMs: number, spanMs: number, tenantT
     });
   }
   return rows;
+}
+
+/**
+ * A saved NDJSON file of `count` PSTN rows (pstnRows, written 50,000 at a time so memory stays
+ * small), ids `<tag>-0000-4000-8000-<row number>` unique across the file.
+ */
+export async function writePstnNdjson(path: string, count: number, dayStartMs: number, tag: string): Promise<void> {
+  const out = createWriteStream(path);
+  for (let from = 0; from < count; from += 50_000) {
+    const rows = pstnRows(Math.min(50_000, count - from), dayStartMs, DAY_MS, tag);
+    const text = rows.map((r) => r.json.replace(/-8000-(\d{12})"/, (_, n: string) => `-8000-${String(from + Number(n)).padStart(12, '0')}"`)).join('\n') + '\n';
+    if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((r) => out.end(() => r()));
 }
 
 export function directRoutingRows(count: number, startMs: number, spanMs: number): FakeRow[] {
