@@ -102,15 +102,11 @@ export class MatchingRepository {
     tx: Tx, callIdWindowSeconds: number, matchWindowSeconds: number, durationTolerance: string, chargeTolerance: string,
   ): Promise<{ callId: number; numbersAndTime: number; rounds: number }> {
     let round = 0;
-    const pass = async (settle: string, window: number, method: string): Promise<number> => {
-      await tx.queryRunner.query(`TRUNCATE rc_cand`);
-      round += 1;
-      const [settled] = await timed<{ paired: number; contested: number }[]>(
-        tx, `candidates ${method}`, settle, [window, durationTolerance, chargeTolerance, method, round],
-      );
-      let paired = settled.paired;
-      if (settled.contested === 0) return paired;
+    const tolerances = [durationTolerance, chargeTolerance];
+    /** The greedy rounds over the contested candidates in rc_cand. */
+    const rounds = async (method: string): Promise<number> => {
       await tx.queryRunner.query(`ANALYZE rc_cand`);
+      let paired = 0;
       for (;;) {
         round += 1;
         const made = (await timed<{ affected?: number }>(tx, `round ${round}`, Q.PAIR_ROUND, [method, round], true)).affected ?? 0;
@@ -122,11 +118,23 @@ export class MatchingRepository {
       }
       return paired;
     };
-    const callId = await pass(Q.SETTLE_BY_CALL_ID, callIdWindowSeconds, 'CALL_ID');
+
+    round += 1;
+    const callIdParams = [callIdWindowSeconds, ...tolerances, 'CALL_ID', round];
+    let callId = (await timed<{ affected?: number }>(tx, 'single call ids', Q.PAIR_SINGLE_CALL_IDS, callIdParams, true)).affected ?? 0;
+    const contested = (await timed<{ affected?: number }>(tx, 'contested call ids', Q.CONTESTED_CALL_ID_CANDIDATES, callIdParams.slice(0, 3), true)).affected ?? 0;
+    if (contested > 0) callId += await rounds('CALL_ID');
     await timed(tx, 'left microsoft', Q.STAGE_LEFT_AFTER_CALL_ID_MICROSOFT);
     await timed(tx, 'left carrier', Q.STAGE_LEFT_AFTER_CALL_ID_CARRIER);
     await tx.queryRunner.query(`ANALYZE rc_m_left; ANALYZE rc_c_left; ANALYZE rc_pairs`);
-    const numbersAndTime = await pass(Q.SETTLE_BY_NUMBERS, matchWindowSeconds, 'NUMBERS_AND_TIME');
+
+    await tx.queryRunner.query(`TRUNCATE rc_cand`);
+    round += 1;
+    const [settled] = await timed<{ paired: number; contested: number }[]>(
+      tx, 'candidates NUMBERS_AND_TIME', Q.SETTLE_BY_NUMBERS, [matchWindowSeconds, ...tolerances, 'NUMBERS_AND_TIME', round],
+    );
+    let numbersAndTime = settled.paired;
+    if (settled.contested > 0) numbersAndTime += await rounds('NUMBERS_AND_TIME');
     // The planner needs to know how many rule-3 pairs there are (STAGE_UNPAIRED_* look them up).
     await tx.queryRunner.query(`ANALYZE rc_pairs`);
     return { callId, numbersAndTime, rounds: round };

@@ -98,13 +98,13 @@ export const STAGE_MICROSOFT = `
 /**
  * The carrier rows the window looks at, with rule 1 applied: among rows equal in (call id, start,
  * numbers, duration and money total as numbers, currency) the one ingested first (lowest id) takes
- * part in matching, each other one is a duplicate. cr identifies a row (no order: the tie-breaks use
- * the record ref and ingest order themselves); ids_n counts the staged rows with its call id
- * (duplicates included). Both windows share one sort (the call id, bytewise, comes first).
+ * part in matching, each other one is a duplicate. cr identifies a row: carrier_cdrs.id (no order is
+ * needed: the tie-breaks use the record ref and ingest order themselves); ids_n counts the staged
+ * rows with its call id (duplicates included). Both windows share one sort (the call id, bytewise, first).
  */
 export const STAGE_CARRIER = `
   CREATE TEMP TABLE rc_c ON COMMIT DROP AS
-  SELECT row_number() OVER ()::int AS cr, s.*,
+  SELECT s.cdr_id AS cr, s.*,
          row_number() OVER (PARTITION BY coalesce(s.call_id, '') COLLATE "C", s.start_time, s.caller, s.callee, s.dur, s.total, coalesce(s.currency, '')
                             ORDER BY s.cdr_id) > 1 AS dup,
          count(*) OVER (PARTITION BY coalesce(s.call_id, '') COLLATE "C")::int AS ids_n
@@ -127,8 +127,8 @@ export const STAGE_CARRIER = `
  * for the pair (see pairFailsSql), so classification only joins those back to both sides.
  */
 export const CREATE_PAIRS = `
-  CREATE TEMP TABLE rc_pairs (mk int NOT NULL, cr int NOT NULL, method text NOT NULL, round int NOT NULL, fails boolean NOT NULL) ON COMMIT DROP;
-  CREATE TEMP TABLE rc_cand (mk int NOT NULL, cr int NOT NULL, ds numeric NOT NULL, dd numeric NOT NULL, fails boolean NOT NULL,
+  CREATE TEMP TABLE rc_pairs (mk int NOT NULL, cr bigint NOT NULL, method text NOT NULL, round int NOT NULL, fails boolean NOT NULL) ON COMMIT DROP;
+  CREATE TEMP TABLE rc_cand (mk int NOT NULL, cr bigint NOT NULL, ds numeric NOT NULL, dd numeric NOT NULL, fails boolean NOT NULL,
                              m_id text NOT NULL, m_tenant text NOT NULL, c_ref text NOT NULL, c_seq bigint NOT NULL) ON COMMIT DROP`;
 
 /**
@@ -149,18 +149,35 @@ const pairFailsSql = (m: { dur0: string; total: string; currency: string }, c: {
 /**
  * Rule 2 candidates: same non-empty call id, |Δstart| ≤ callIdWindowSeconds ($1), tenants equal when
  * both are named. ds = |Δstart| in seconds (exact numeric), dd = |Δduration|. $2 duration tolerance,
- * $3 charge tolerance (for `fails`). `single`: the call id is on one staged row per side, so this is
- * the only candidate of both its rows; the tie-break columns are only needed by the others.
+ * $3 charge tolerance (for `fails`). `m` and `c` stand for the rows each statement joins.
  */
-export const CANDIDATES_BY_CALL_ID = `
+const callIdCandidates = (m: string, c: string) => `
   SELECT m.mk, c.cr, abs(extract(epoch FROM m.start_time - c.start_time)) AS ds, abs(m.dur0 - c.dur) AS dd,
          ${pairFailsSql({ dur0: 'm.dur0', total: 'm.total', currency: 'm.currency' }, { dur: 'c.dur', total: 'c.total', currency: 'c.currency' }, '$2', '$3')} AS fails,
-         m.ids_n = 1 AND c.ids_n = 1 AS single,
-         CASE WHEN m.ids_n > 1 OR c.ids_n > 1 THEN m.id END AS m_id, CASE WHEN m.ids_n > 1 OR c.ids_n > 1 THEN m.tenant_id::text END AS m_tenant,
-         CASE WHEN m.ids_n > 1 OR c.ids_n > 1 THEN c.ref END AS c_ref, c.cdr_id AS c_seq
-  FROM rc_m m JOIN rc_c c ON c.call_id = m.call_id
+         m.id AS m_id, m.tenant_id::text AS m_tenant, c.ref AS c_ref, c.cdr_id AS c_seq
+  FROM ${m} m JOIN ${c} c ON c.call_id = m.call_id
   WHERE NOT c.dup AND (c.tenant_id IS NULL OR c.tenant_id = m.tenant_id)
     AND c.start_time BETWEEN m.start_time - make_interval(secs => $1) AND m.start_time + make_interval(secs => $1)`;
+
+/**
+ * Rule 2, the common case: a call id on one staged row per side (ids_n = 1 on both) gives the only
+ * candidate of both its rows, which the greedy walk takes whatever its place in the order (nothing
+ * else can claim either row), and which touches no other candidate: paired at once. $4 method, $5 round.
+ */
+export const PAIR_SINGLE_CALL_IDS = `
+  INSERT INTO rc_pairs (mk, cr, method, round, fails)
+  SELECT k.mk, k.cr, $4, $5, k.fails
+  FROM (${callIdCandidates('(SELECT * FROM rc_m WHERE ids_n = 1)', '(SELECT * FROM rc_c WHERE ids_n = 1)')}) k`;
+
+/**
+ * Rule 2, the rest: candidates of call ids on several rows of either side, for the rounds. Each
+ * branch joins the few such rows of one side to the other side.
+ */
+export const CONTESTED_CALL_ID_CANDIDATES = `
+  INSERT INTO rc_cand (mk, cr, ds, dd, fails, m_id, m_tenant, c_ref, c_seq)
+  ${callIdCandidates('(SELECT * FROM rc_m WHERE ids_n > 1)', 'rc_c')}
+  UNION ALL
+  ${callIdCandidates('(SELECT * FROM rc_m WHERE ids_n = 1)', '(SELECT * FROM rc_c WHERE ids_n > 1)')}`;
 
 /**
  * The rows rule 2 left unpaired (duplicates aside), each side looked up in rc_pairs once: rule 3
@@ -224,10 +241,7 @@ const settle = (candidates: string) => `
   )
   SELECT (SELECT count(*) FROM singles)::int AS paired, (SELECT count(*) FROM contested)::int AS contested`;
 
-/** Rule 2: singles by their call id's row counts (ids_n), which the staging worked out in its sorts. */
-export const SETTLE_BY_CALL_ID = settle(CANDIDATES_BY_CALL_ID);
-
-/** Rule 3: few rows are left, so singles are counted over the candidates themselves. */
+/** Rule 3: few rows are left, so the candidates are counted per row to find the singles. */
 export const SETTLE_BY_NUMBERS = settle(`
   SELECT x.*, count(*) OVER (PARTITION BY x.mk) = 1 AND count(*) OVER (PARTITION BY x.cr) = 1 AS single
   FROM (${CANDIDATES_BY_NUMBERS}) x`);
