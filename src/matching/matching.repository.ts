@@ -157,8 +157,13 @@ export class MatchingRepository {
     return tx.queryRunner.query(Q.COUNT_FOUND);
   }
 
-  async windowTotals(tx: Tx, from: string, to: string): Promise<WindowTotalRow[]> {
-    return timed(tx, 'totals', Q.WINDOW_TOTALS, [from, to]);
+  /** Each side's calls, seconds and money in the window, for windowTotals and storeControls. */
+  async sumWindow(tx: Tx, from: string, to: string): Promise<void> {
+    await timed(tx, 'window sums', Q.STAGE_WINDOW_SUMS, [from, to]);
+  }
+
+  async windowTotals(tx: Tx): Promise<WindowTotalRow[]> {
+    return timed(tx, 'totals', Q.WINDOW_TOTALS);
   }
 
   async inputChecksums(tx: Tx): Promise<{ side: string; rows: number; checksum: string }[]> {
@@ -170,8 +175,8 @@ export class MatchingRepository {
     return rows.map((r) => r.day);
   }
 
-  async storeControls(tx: Tx, carrierId: string, runId: string, from: string, to: string): Promise<ControlRow[]> {
-    await timed(tx, 'controls', Q.INSERT_CONTROLS, [from, to, runId, carrierId]);
+  async storeControls(tx: Tx, carrierId: string, runId: string): Promise<ControlRow[]> {
+    await timed(tx, 'controls', Q.INSERT_CONTROLS, [runId, carrierId]);
     return tx.queryRunner.query(
       `SELECT to_char(day, 'YYYY-MM-DD') AS day, tenant_id, carrier_has_data, microsoft_calls, microsoft_seconds::text, microsoft_money::text,
               carrier_calls, carrier_seconds::text, carrier_money::text, currency, matched_calls

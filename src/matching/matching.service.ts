@@ -139,7 +139,8 @@ export class MatchingService {
 
       const counts = Object.fromEntries(DISCREPANCY_KINDS.map((k) => [k, 0])) as Record<DiscrepancyKind, number>;
       for (const { kind, n } of await this.matching.countFound(tx)) counts[kind as DiscrepancyKind] = n;
-      const totalsByCurrency: MoneyTotals[] = (await this.matching.windowTotals(tx, window.fromIso, window.toIso)).map((t) => ({
+      await this.matching.sumWindow(tx, window.fromIso, window.toIso);
+      const totalsByCurrency: MoneyTotals[] = (await this.matching.windowTotals(tx)).map((t) => ({
         currency: t.currency,
         microsoftTotal: plain(t.microsoft_total),
         carrierTotal: plain(t.carrier_total),
@@ -154,7 +155,7 @@ export class MatchingService {
       };
       const inputs = { microsoft: side('microsoft'), carrier: side('carrier') };
       const daysWithoutCarrierData = await this.matching.daysWithoutCarrierData(tx);
-      const controls = (await this.matching.storeControls(tx, carrier.id, runId, window.fromIso, window.toIso)).map(control);
+      const controls = (await this.matching.storeControls(tx, carrier.id, runId)).map(control);
       const result: ReconcileResult = {
         runId,
         carrierId: carrier.id,

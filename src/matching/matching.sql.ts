@@ -375,15 +375,40 @@ export const UPSERT_FOUND = `
 export const COUNT_FOUND = `SELECT kind, count(*)::int AS n FROM rc_found GROUP BY kind ORDER BY kind`;
 
 /**
- * Money per side over each side's rows starting in the window ($1, $2), per currency (rows whose
- * total is 0 carry no money and no currency). The carrier side includes duplicates: they were billed.
+ * Calls, seconds and money of each side's rows starting in the window [$1, $2), per side, UTC day,
+ * tenant and currency of money, in one scan of each staged table: what WINDOW_TOTALS and
+ * INSERT_CONTROLS report. A carrier row is counted under its own tenant, or its Microsoft partner's
+ * when it names none (only those rows look up their pair). `unpaired` counts the Microsoft rows
+ * without a pair (rc_um), so matched calls = calls − unpaired without joining rc_pairs again.
+ * Rows whose total is 0 carry no money and no currency (has_money false).
+ */
+export const STAGE_WINDOW_SUMS = `
+  CREATE TEMP TABLE rc_sums ON COMMIT DROP AS
+  SELECT x.side, (x.start_time AT TIME ZONE 'UTC')::date AS day, x.tenant_id, x.total <> 0 AS has_money,
+         CASE WHEN x.total <> 0 THEN x.currency END AS currency,
+         count(*) FILTER (WHERE NOT x.unpaired)::int AS calls, count(*) FILTER (WHERE x.unpaired)::int AS unpaired,
+         coalesce(sum(x.dur) FILTER (WHERE NOT x.unpaired), 0) AS seconds, coalesce(sum(x.total) FILTER (WHERE NOT x.unpaired), 0) AS money
+  FROM (
+    SELECT 'microsoft' AS side, start_time, tenant_id, dur0 AS dur, total, currency, false AS unpaired FROM rc_m WHERE start_time >= $1 AND start_time < $2
+    UNION ALL
+    SELECT 'microsoft', start_time, tenant_id, dur0, total, currency, true FROM rc_um
+    UNION ALL
+    SELECT 'carrier', start_time, tenant_id, dur, total, currency, false FROM rc_c WHERE start_time >= $1 AND start_time < $2 AND tenant_id IS NOT NULL
+    UNION ALL
+    SELECT 'carrier', c.start_time, m.tenant_id, c.dur, c.total, c.currency, false
+    FROM rc_c c LEFT JOIN rc_pairs p ON p.cr = c.cr LEFT JOIN rc_m m ON m.mk = p.mk
+    WHERE c.start_time >= $1 AND c.start_time < $2 AND c.tenant_id IS NULL
+  ) x
+  GROUP BY 1, 2, 3, 4, 5`;
+
+/**
+ * Money per side over each side's rows starting in the window, per currency (rows whose total is 0
+ * carry no money and no currency). The carrier side includes duplicates: they were billed.
  */
 export const WINDOW_TOTALS = `
-  SELECT currency, sum(m_total)::text AS microsoft_total, sum(c_total)::text AS carrier_total FROM (
-    SELECT currency, total AS m_total, 0 AS c_total FROM rc_m WHERE start_time >= $1 AND start_time < $2 AND total <> 0
-    UNION ALL
-    SELECT currency, 0, total FROM rc_c WHERE start_time >= $1 AND start_time < $2 AND total <> 0
-  ) x GROUP BY currency ORDER BY currency NULLS FIRST`;
+  SELECT currency, coalesce(sum(money) FILTER (WHERE side = 'microsoft'), 0)::text AS microsoft_total,
+         coalesce(sum(money) FILTER (WHERE side = 'carrier'), 0)::text AS carrier_total
+  FROM rc_sums WHERE has_money GROUP BY currency ORDER BY currency NULLS FIRST`;
 
 /** What the run saw: rows looked at per side, and an order-independent checksum of their matching fields. */
 export const INPUT_CHECKSUMS = `
@@ -396,39 +421,19 @@ export const INPUT_CHECKSUMS = `
   FROM rc_c`;
 
 /**
- * Summary controls per tenant and UTC day of the window ($1 from, $2 to): calls, seconds and money
- * on each side, Microsoft calls matched. $3 run id, $4 carrier id. A carrier row is counted under
- * its own tenant, or its Microsoft partner's when it names none.
- * Matched Microsoft calls = calls − unpaired ones (rc_um), so the window's Microsoft rows are not
- * joined to rc_pairs again; only carrier rows naming no tenant look up their partner.
+ * Summary controls per tenant and UTC day of the window (from rc_sums): calls, seconds and money on
+ * each side, Microsoft calls matched. $1 run id, $2 carrier id.
  */
 export const INSERT_CONTROLS = `
-  WITH ms AS (
-    SELECT (m.start_time AT TIME ZONE 'UTC')::date AS day, m.tenant_id, count(*) FILTER (WHERE NOT m.unpaired)::int AS calls,
-           sum(m.dur0) FILTER (WHERE NOT m.unpaired) AS seconds, sum(m.total) FILTER (WHERE NOT m.unpaired) AS money,
-           (count(*) FILTER (WHERE NOT m.unpaired) - count(*) FILTER (WHERE m.unpaired))::int AS matched,
-           min(m.currency) FILTER (WHERE m.total <> 0 AND NOT m.unpaired) AS cur_min, max(m.currency) FILTER (WHERE m.total <> 0 AND NOT m.unpaired) AS cur_max,
-           coalesce(bool_or(m.total <> 0 AND m.currency IS NULL) FILTER (WHERE NOT m.unpaired), false) AS no_currency
-    FROM (
-      SELECT start_time, tenant_id, dur0, total, currency, false AS unpaired FROM rc_m WHERE start_time >= $1 AND start_time < $2
-      UNION ALL
-      SELECT start_time, tenant_id, dur0, total, currency, true FROM rc_um
-    ) m
-    GROUP BY 1, 2
-  ), c AS (
-    SELECT c.start_time, c.tenant_id, c.dur, c.total, c.currency FROM rc_c c
-    WHERE c.start_time >= $1 AND c.start_time < $2 AND c.tenant_id IS NOT NULL
-    UNION ALL
-    SELECT c.start_time, m.tenant_id, c.dur, c.total, c.currency
-    FROM rc_c c LEFT JOIN rc_pairs p ON p.cr = c.cr LEFT JOIN rc_m m ON m.mk = p.mk
-    WHERE c.start_time >= $1 AND c.start_time < $2 AND c.tenant_id IS NULL
+  WITH sides AS (
+    SELECT side, day, tenant_id, sum(calls)::int AS calls, sum(seconds) AS seconds, sum(money) AS money, (sum(calls) - sum(unpaired))::int AS matched,
+           min(currency) FILTER (WHERE has_money) AS cur_min, max(currency) FILTER (WHERE has_money) AS cur_max,
+           bool_or(has_money AND currency IS NULL) AS no_currency
+    FROM rc_sums GROUP BY side, day, tenant_id
+  ), ms AS (
+    SELECT * FROM sides WHERE side = 'microsoft'
   ), cs AS (
-    SELECT (c.start_time AT TIME ZONE 'UTC')::date AS day, c.tenant_id, count(*)::int AS calls,
-           sum(c.dur) AS seconds, sum(c.total) AS money,
-           min(c.currency) FILTER (WHERE c.total <> 0) AS cur_min, max(c.currency) FILTER (WHERE c.total <> 0) AS cur_max,
-           bool_or(c.total <> 0 AND c.currency IS NULL) AS no_currency
-    FROM c
-    GROUP BY 1, 2
+    SELECT * FROM sides WHERE side = 'carrier'
   ), both_sides AS (
     SELECT coalesce(ms.day, cs.day) AS day, coalesce(ms.tenant_id, cs.tenant_id) AS tenant_id, ms.calls AS m_calls, ms.seconds AS m_seconds,
            ms.money AS m_money, ms.matched, cs.calls AS c_calls, cs.seconds AS c_seconds, cs.money AS c_money,
@@ -438,7 +443,7 @@ export const INSERT_CONTROLS = `
   )
   INSERT INTO reconciliation_daily_controls (run_id, carrier_id, day, tenant_id, carrier_has_data, microsoft_calls, microsoft_seconds,
     microsoft_money, carrier_calls, carrier_seconds, carrier_money, currency, matched_calls)
-  SELECT $3, $4, b.day, b.tenant_id, b.day NOT IN (SELECT day FROM rc_silent_days),
+  SELECT $1, $2, b.day, b.tenant_id, b.day NOT IN (SELECT day FROM rc_silent_days),
          coalesce(b.m_calls, 0), coalesce(b.m_seconds, 0),
          CASE WHEN cardinality(b.currencies) + b.no_currency::int <= 1 THEN coalesce(b.m_money, 0) END,
          coalesce(b.c_calls, 0), coalesce(b.c_seconds, 0),
