@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, runCli } from '../support/cli';
+import { chargeText, writePstnNdjson } from '../support/fake-microsoft';
+import { createTestDatabase, TestDatabase } from '../support/test-db';
+
+const TENANT = '7e7e7e7e-0000-4000-8000-000000000007';
+
+async function importMeasured(env: Record<string, string>, file: string): Promise<{ code: number; stdout: string; peakMb: number }> {
+  const child = spawn(process.execPath, [CLI, 'import-microsoft', file, '--tenant', TENANT, '--json'], { env: { ...process.env, ...env } });
+  let stdout = '';
+  let hwm = 0;
+  child.stdout.on('data', (d) => (stdout += d));
+  const timer = setInterval(() => {
+    try {
+      hwm = Math.max(hwm, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0));
+    } catch {
+      /* exited */
+    }
+  }, 20);
+  const code: number = await new Promise((r) => child.on('close', r));
+  clearInterval(timer);
+  return { code, stdout, peakMb: hwm / 1024 };
+}
+
+describe('ocrecon import-microsoft (child process)', () => {
+  let db: TestDatabase;
+  let env: Record<string, string>;
+  const dir = mkdtempSync(join(tmpdir(), 'ocrecon-msi-cli-'));
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    env = { DATABASE_URL: db.url };
+    expect((await runCli(['carriers', 'add', 'acme', '--name', 'Acme'], env)).code).toBe(0);
+    expect((await runCli(['tenants', 'add', TENANT, '--carrier', 'acme'], env)).code).toBe(0);
+  });
+  afterAll(async () => {
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps memory flat: 1,000,000 NDJSON rows (690 MB) need little more than 100,000, every row stored exactly', async () => {
+    const small = join(dir, 'small.ndjson');
+    const big = join(dir, 'big.ndjson');
+    await writePstnNdjson(small, 100_000, Date.UTC(2026, 10, 3), '7e7e0001');
+    await writePstnNdjson(big, 1_000_000, Date.UTC(2026, 10, 4), '7e7e0002');
+    const a = await importMeasured(env, small);
+    const b = await importMeasured(env, big);
+    expect(a.code).toBe(0);
+    expect(JSON.parse(b.stdout)).toMatchObject({ format: 'ndjson', rowsRead: 1_000_000, inserted: 1_000_000, rejected: 0 });
+    expect(b.peakMb - a.peakMb).toBeLessThan(40);
+    expect(b.peakMb).toBeLessThan(200);
+
+    // money to the last of its 20 digits (summed over a million rows), instants truncated to the microsecond
+    const { rows } = await db.sql.query(`SELECT count(*)::int AS n, sum(charge)::text AS charge,
+        count(*) FILTER (WHERE to_char(start_time AT TIME ZONE 'UTC', 'US') = '123456')::int AS seven_digit_fractions
+      FROM microsoft_call_rows WHERE tenant_id = $1 AND id LIKE '7e7e0002%'`, [TENANT]);
+    let expected = 0n; // chargeText(i) is 0.<20 digits>: sum the digits as integers
+    for (let i = 0; i < 1_000_000; i++) expected += BigInt(chargeText(i).slice(2));
+    const digits = expected.toString().padStart(21, '0');
+    expect(rows[0]).toEqual({ n: 1_000_000, charge: `${digits.slice(0, -20)}.${digits.slice(-20)}`, seven_digit_fractions: 20 * 16_667 }); // every third row of each 50,000 has 7 digits
+  }, 600_000);
+});
