@@ -60,6 +60,9 @@ function graphError(body: string): { code?: string; message?: string } {
  * jitter, one token renewal on 401). A permanent failure throws a TenantPullError naming the tenant.
  */
 export class GraphTenantClient {
+  /** 429 answers met so far (Graph throttling), read and reset by takeThrottled(). */
+  private throttled = 0;
+
   constructor(
     readonly target: TenantTarget,
     private readonly tokens: TokenSource,
@@ -68,6 +71,13 @@ export class GraphTenantClient {
     private readonly retry: RetrySettings,
     private readonly deps: ClientDeps = realDeps,
   ) {}
+
+  /** How many 429 answers were met since the last call (for the pull's record and /metrics). */
+  takeThrottled(): number {
+    const n = this.throttled;
+    this.throttled = 0;
+    return n;
+  }
 
   /** GETs a Graph URL (a function call or a nextLink, verbatim) and parses it with lossless-json. */
   async getJson(url: string): Promise<Record<string, unknown>> {
@@ -122,6 +132,7 @@ export class GraphTenantClient {
           }
           failure = { networkCode: 'EBADBODY' };
         } else {
+          if (answer.status === 429) this.throttled += 1;
           const ra = answer.headers['retry-after'];
           failure = { status: answer.status, retryAfter: Array.isArray(ra) ? ra[0] : ra, tokenRenewed: renewed };
         }

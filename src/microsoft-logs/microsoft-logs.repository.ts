@@ -212,6 +212,10 @@ export class MicrosoftLogsRepository {
     );
   }
 
+  async addThrottled(pullId: string, answers: number): Promise<void> {
+    await this.dataSource.query(`UPDATE microsoft_pulls SET throttled = throttled + $2 WHERE id = $1`, [pullId, answers]);
+  }
+
   async failPull(pullId: string, error: string): Promise<void> {
     await this.dataSource.query(`UPDATE microsoft_pulls SET status = 'failed', error = $2, updated_at = now() WHERE id = $1`, [pullId, error]);
   }

@@ -53,6 +53,10 @@ export class MicrosoftPullEntity {
   @Column({ name: 'rows_rejected', type: 'integer', default: 0 })
   rowsRejected: number;
 
+  /** Answers 429 (Graph throttling) this pull met and waited out. */
+  @Column({ type: 'integer', default: 0 })
+  throttled: number;
+
   /** The first rejected rows: [{page, index, id, reason}]; null when none. */
   @Column({ type: 'jsonb', nullable: true })
   problems: unknown[] | null;

@@ -166,6 +166,9 @@ export class PullService implements OnApplicationShutdown {
     } catch (error) {
       await this.logs.failPull(pull.id, (error as Error).message).catch(() => undefined);
       throw error;
+    } finally {
+      const throttled = client.takeThrottled();
+      if (throttled > 0) await this.logs.addThrottled(pull.id, throttled).catch(() => undefined);
     }
   }
 

@@ -20,6 +20,8 @@ export class CoreMetrics implements OnModuleInit {
       (await r.microsoftPullTotals()).map((x) => ({ labels: { source: x.source, status: x.status }, value: x.pulls })));
     m.registerCounter('ocrecon_microsoft_rows_pulled_total', 'Rows received from Microsoft Graph', ['source'], async () =>
       sumBy(await r.microsoftPullTotals(), (x) => x.source, (x) => x.rows).map(([source, value]) => ({ labels: { source }, value })));
+    m.registerCounter('ocrecon_graph_throttled_total', 'Graph answers 429 (throttling) met and waited out by pulls', ['source'], async () =>
+      sumBy(await r.microsoftPullTotals(), (x) => x.source, (x) => x.throttled).map(([source, value]) => ({ labels: { source }, value })));
     m.registerGauge('ocrecon_discrepancies', 'Stored discrepancies, by carrier, kind and review status', ['carrier', 'kind', 'status'], () =>
       r.discrepancyCounts());
     m.registerCounter('ocrecon_reconciliation_runs_total', 'Finished reconciliation runs', ['carrier'], async () =>

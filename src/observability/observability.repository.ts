@@ -30,9 +30,10 @@ export class ObservabilityRepository {
   }
 
   /** Microsoft pulls per source and status, and the rows they received. */
-  async microsoftPullTotals(): Promise<Array<{ source: string; status: string; pulls: number; rows: number }>> {
+  async microsoftPullTotals(): Promise<Array<{ source: string; status: string; pulls: number; rows: number; throttled: number }>> {
     return this.dataSource.query(
-      `SELECT source, status, count(*)::float8 AS pulls, coalesce(sum(rows_received), 0)::float8 AS rows
+      `SELECT source, status, count(*)::float8 AS pulls, coalesce(sum(rows_received), 0)::float8 AS rows,
+              coalesce(sum(throttled), 0)::float8 AS throttled
          FROM microsoft_pulls GROUP BY source, status ORDER BY 1, 2`,
     );
   }

@@ -95,6 +95,9 @@ describe('ocrecon pull (child process, real @azure/identity, loopback Entra ID a
       ['dialout', 'done', 1], ['direct-routing', 'done', 30], ['pstn', 'done', 2500],
     ]);
     expect(pulls.rows.find((p) => p.tenant_id === T2)).toMatchObject({ status: 'failed', error: expect.stringContaining('CallRecords.Read.All') });
+    // the one 429 is recorded against the PSTN pull (it feeds ocrecon_graph_throttled_total)
+    const throttledBy = await db.sql.query(`SELECT source, throttled FROM microsoft_pulls WHERE tenant_id = $1 ORDER BY source`, [T1]);
+    expect(throttledBy.rows).toEqual([{ source: 'dialout', throttled: 0 }, { source: 'direct-routing', throttled: 0 }, { source: 'pstn', throttled: 1 }]);
   });
 
   it('resumes a pull killed midway without fetching any page twice', async () => {
