@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { loadConfig } from '../src/config/app-config';
 import { openDatabase, runMigrations } from '../src/database/runtime';
+import { runNodeMeasured } from './child-process';
 
 /** What every benchmark section gets: the row count asked for, a scratch directory, a database. */
 export interface BenchContext {
@@ -73,32 +74,9 @@ export async function measurePeakRss<T>(fn: () => Promise<T>): Promise<{ result:
   }
 }
 
-/**
- * Runs `ocrecon <args>` in a child process, as a user would, and measures it: wall seconds and
- * peak RSS (VmHWM, the kernel's high-water mark, sampled until the process exits).
- */
+/** Runs `ocrecon <args>` in a child process, as a user would, and measures it; a failure throws. */
 export async function runCliMeasured(args: string[], env: Record<string, string>): Promise<{ stdout: string; seconds: number; peakRssMb: number }> {
-  const { spawn } = await import('node:child_process');
-  const { readFileSync } = await import('node:fs');
-  const cli = join(__dirname, '..', '..', 'bin', 'ocrecon.js');
-  const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let hwmKb = 0;
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const timer = setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (m) hwmKb = Math.max(hwmKb, Number(m[1]));
-    } catch {
-      /* exited */
-    }
-  }, 25);
-  const code: number = await new Promise((r) => child.on('close', r));
-  clearInterval(timer);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (code !== 0) throw new Error(`ocrecon ${args.join(' ')} exited ${code}: ${stderr.trim()}`);
-  return { stdout, seconds, peakRssMb: Math.round(hwmKb / 1024) };
+  const run = await runNodeMeasured(join(__dirname, '..', '..', 'bin', 'ocrecon.js'), args, env);
+  if (run.code !== 0) throw new Error(`ocrecon ${args.join(' ')} exited ${run.code}: ${run.stderr.trim()}`);
+  return run;
 }
