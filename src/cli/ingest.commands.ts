@@ -2,7 +2,7 @@ import { Command, CommandRunner, Option } from 'nest-commander';
 import { CarrierFilesRepository } from '../carrier-files/carrier-files.repository';
 import { IngestService } from '../carrier-files/ingest.service';
 import { invalidInput, notFound } from '../common/ocrecon-error';
-import { csvCell, printResult } from './output';
+import { csvCell, printResult, writeOut } from './output';
 import { createProgress } from './progress';
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -51,8 +51,7 @@ export class IngestErrorsCommand extends CommandRunner {
     if (!/^[0-9a-f-]{36}$/i.test(fileId) || !(await this.files.findFile(fileId))) throw notFound(`no ingested file ${fileId}`);
     process.stdout.write('line,column,reason\n');
     for await (const page of this.files.streamErrors(fileId)) {
-      const text = page.map((e) => `${e.line},${csvCell(e.column)},${csvCell(e.reason)}\n`).join('');
-      if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+      await writeOut(page.map((e) => `${e.line},${csvCell(e.column)},${csvCell(e.reason)}\n`).join(''));
     }
   }
 }

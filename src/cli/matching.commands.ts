@@ -2,12 +2,8 @@ import { Command, CommandRunner, Option } from 'nest-commander';
 import { DiscrepanciesService, EXPORT_COLUMNS } from '../discrepancies/discrepancies.service';
 import { invalidInput } from '../common/ocrecon-error';
 import { MatchingService } from '../matching/matching.service';
-import { collect, csvCell, printResult } from './output';
+import { collect, csvCell, printResult, writeOut as write } from './output';
 
-
-async function write(text: string): Promise<void> {
-  if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
-}
 
 @Command({ name: 'reconcile', description: 'match a carrier window and store its discrepancies' })
 export class ReconcileCommand extends CommandRunner {

@@ -9,3 +9,8 @@ export const collect = (value: string, previous: string[] = []): string[] => [..
 
 /** One CSV cell (RFC 4180): quoted when it holds a quote, a comma or a line end; null is empty. */
 export const csvCell = (s: string | null): string => (s === null ? '' : /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** Writes to stdout, waiting when the reader is slower (exports of millions of rows stay flat in memory). */
+export async function writeOut(text: string): Promise<void> {
+  if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+}
