@@ -410,14 +410,20 @@ export const WINDOW_TOTALS = `
          coalesce(sum(money) FILTER (WHERE side = 'carrier'), 0)::text AS carrier_total
   FROM rc_sums WHERE has_money GROUP BY currency ORDER BY currency NULLS FIRST`;
 
-/** What the run saw: rows looked at per side, and an order-independent checksum of their matching fields. */
+/**
+ * What the run saw: rows looked at per side, and an order-independent checksum of their matching
+ * fields: the sum of one 64-bit hash per row. hash_record_extended hashes each field with its type's
+ * own hash function (exact: a timestamptz by its microseconds, a numeric by its value, so 1.5 = 1.50),
+ * a NULL field as 0, and mixes them by position. About 3 times cheaper than md5 of the row as text,
+ * which needed every number and time turned into text first.
+ */
 export const INPUT_CHECKSUMS = `
   SELECT 'microsoft' AS side, count(*)::int AS rows,
-         coalesce(sum(('x' || left(md5(concat_ws('|', tenant_id, id, call_id, extract(epoch FROM start_time), dur, total, currency, caller, callee)), 15))::bit(60)::bigint), 0)::text AS checksum
+         coalesce(sum(hash_record_extended(ROW(tenant_id, id, call_id, start_time, dur, total, currency, caller, callee), 0)), 0)::text AS checksum
   FROM rc_m
   UNION ALL
   SELECT 'carrier', count(*)::int,
-         coalesce(sum(('x' || left(md5(concat_ws('|', ref_key, call_id, tenant_id, extract(epoch FROM start_time), dur, total, currency, caller, callee)), 15))::bit(60)::bigint), 0)::text
+         coalesce(sum(hash_record_extended(ROW(ref_key, call_id, tenant_id, start_time, dur, total, currency, caller, callee), 0)), 0)::text
   FROM rc_c`;
 
 /**

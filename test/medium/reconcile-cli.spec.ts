@@ -87,6 +87,11 @@ describe('ocrecon reconcile / discrepancies / review', () => {
     const [d] = JSON.parse(await cli('discrepancies', '--carrier', 'acme', '--from', '2026-11-01', '--to', '2026-11-02', '--json', '--kind', 'DURATION_MISMATCH'));
     const reviewed = JSON.parse(await cli('review', d.id, '--status', 'disputed', '--note', 'carrier rounds up', '--actor', 'ana', '--json'));
     expect(reviewed.status).toBe('DISPUTED');
+    const [before] = (await db.sql.query(
+      `SELECT inputs->'microsoft'->>'checksum' AS m, inputs->'carrier'->>'checksum' AS c FROM reconciliation_runs
+       WHERE window_to = '2026-11-03T00:00:00Z' ORDER BY started_at DESC LIMIT 1`,
+    )).rows;
+    expect(before.m).toMatch(/^-?[0-9]+$/);
     // Microsoft's missing row arrives: MISSING_AT_MICROSOFT for r3 must go, the reviewed one stays.
     await db.sql.query(
       `INSERT INTO microsoft_call_rows (tenant_id, id, source, call_id, start_time, duration_seconds, charge, connection_charge, currency, caller_number, callee_number, operator, raw)
@@ -96,6 +101,9 @@ describe('ocrecon reconcile / discrepancies / review', () => {
     const again = JSON.parse(await cli('reconcile', '--carrier', 'acme', '--from', '2026-11-01', '--to', '2026-11-03', '--json'));
     expect(again.counts.MISSING_AT_MICROSOFT).toBe(0);
     expect(again.discrepancies).toEqual({ created: 0, kept: 3, removed: 1 });
+    // The input checksums: the Microsoft side saw one more row, the carrier side the same rows.
+    expect(again.inputs.carrier.checksum).toBe(before.c);
+    expect(again.inputs.microsoft.checksum).not.toBe(before.m);
     const after = JSON.parse(await cli('discrepancies', '--carrier', 'acme', '--from', '2026-11-01', '--to', '2026-11-03', '--json'));
     expect(after.find((x: { id: string }) => x.id === d.id).status).toBe('DISPUTED');
     const { rows } = await db.sql.query(`SELECT event, to_status, note FROM discrepancy_events WHERE discrepancy_id = $1 ORDER BY id`, [d.id]);
