@@ -9,11 +9,12 @@ import { CarriersService } from '../carriers/carriers.service';
 import { invalidInput, notFound, OcreconError } from '../common/ocrecon-error';
 import { TransactionRunner, Tx } from '../database/transaction';
 import { adminExportRow, resolveAdminExportHeader } from './admin-export-row';
-import { guessSource, StoredCallRow, toStoredRow } from './graph-row';
+import { guessSource, RowResult, StoredCallRow, toStoredRow } from './graph-row';
 import { ValueError } from './graph-values';
 import { MICROSOFT_SOURCES, MicrosoftSource } from './microsoft-call-row.entity';
 import { MicrosoftLogsRepository } from './microsoft-logs.repository';
-import { copyField, firstNonBlankLine, NdjsonLine, NdjsonReader } from './ndjson-lines';
+import { firstNonBlankLine, NdjsonLine, NdjsonReader } from './ndjson-lines';
+import { scanRow, stageLine } from './ndjson-row';
 
 export interface ImportProblem {
   /** Line in the file (NDJSON, CSV with the header as line 1); absent for rows inside a JSON document. */
@@ -133,10 +134,10 @@ export class ImportMicrosoftService {
   }
 
   /**
-   * NDJSON, streamed: each batch of lines is COPYed into a staging table as it is read (PostgreSQL
-   * parses each line as jsonb, keeping numbers exact), then mapped and upserted by one statement.
-   * The rows that statement cannot vouch for go through toStoredRow here; a line that is not JSON
-   * is reported with its number.
+   * NDJSON, streamed: each line is parsed and mapped here (fastRow, or toStoredRow when fastRow cannot
+   * vouch for it) as the COPY of its batch asks for more, into a staging table with typed columns
+   * (the raw line goes to a jsonb column); then one statement upserts the batch, the last copy of an
+   * id winning. Nothing of a batch is held in Node.
    */
   private async importNdjson(path: string, tenantId: string, forced: MicrosoftSource | undefined): Promise<ImportResult> {
     const result: ImportResult = { file: basename(path), format: 'ndjson', rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, problems: [] };
@@ -148,39 +149,17 @@ export class ImportMicrosoftService {
     try {
       await this.transactions.run(async (tx) => {
         await this.logs.createImportStage(tx);
+        const ids = new IdHashes();
         for (;;) {
-          const batch: BatchSpan = { count: 0, firstNumber: 0, start: 0, end: 0 };
-          await this.logs.savepoint(tx, 'ndjson_batch');
-          const pieces = copyPieces(reader, batch);
-          try {
-            await this.logs.copyIntoImportStage(tx, Readable.from(pieces));
-            await this.logs.releaseSavepoint(tx, 'ndjson_batch');
-          } catch {
-            await pieces.return(undefined); // it may still be reading: let it stop before the reader is used again
-            // A line is not JSON (PostgreSQL stopped at it): read the batch again, find every such
-            // line, and copy the others.
-            await this.logs.rollbackToSavepoint(tx, 'ndjson_batch');
-            for (let line = batch.count < NDJSON_BATCH ? await reader.next() : null; line; line = batch.count < NDJSON_BATCH ? await reader.next() : null) {
-              batch.count += 1;
-              batch.end = line.end;
-            }
-            const json = (await reader.readRange(batch.start, batch.end, batch.firstNumber)).filter((line) => {
-              try {
-                JSON.parse(line.text);
-                return true;
-              } catch (error) {
-                problem(line.number, `not JSON: ${losslessParseError(line.text) ?? (error as Error).message}`);
-                return false;
-              }
-            });
-            if (json.length > 0) await this.logs.copyIntoImportStage(tx, Readable.from(json.map((l) => copyLine(l))));
-          }
-          if (batch.count === 0) break;
+          ids.clear();
+          const batch: MappedBatch = { count: 0, valid: 0, ids, repeated: false, refused: [] };
+          await this.logs.copyIntoImportStage(tx, Readable.from(stagePieces(reader, forced, problem, batch), { highWaterMark: 1 }));
+          if (batch.refused.length > 0) await this.stageRefusedLines(tx, batch, forced, problem);
           result.rowsRead += batch.count;
-          const c = await this.logs.upsertImportStage(tx, tenantId, forced ?? null);
-          addCounts(result, c);
-          if (c.slow.length > 0) await this.storeSlowLines(tx, tenantId, forced, await this.logs.stagedRows(tx, c.slow), problem, result);
-          await this.logs.clearImportStage(tx);
+          if (batch.valid > 0) {
+            const c = await this.logs.upsertImportStage(tx, tenantId, batch.repeated);
+            addCounts(result, { ...c, unchanged: batch.valid - c.inserted - c.updated });
+          }
           if (batch.count < NDJSON_BATCH) break;
         }
       });
@@ -190,22 +169,20 @@ export class ImportMicrosoftService {
     return result;
   }
 
-  /**
-   * Rows the SQL mapping left aside, in line order, mapped by toStoredRow from their jsonb text
-   * (the lines not JSON never got this far).
-   */
-  private async storeSlowLines(
-    tx: Tx, tenantId: string, forced: MicrosoftSource | undefined, staged: { line: number; text: string }[],
-    problem: (line: number, reason: string) => void, result: ImportResult,
-  ): Promise<void> {
-    const rows: StoredCallRow[] = [];
-    for (const { line, text } of staged) {
-      const value = parseJson(text) as Record<string, unknown>;
-      const r = toStoredRow(value, forced ?? (value && typeof value === 'object' && !Array.isArray(value) ? guessSource(value) : 'pstn'));
-      if (r.ok) rows.push(r.row);
-      else problem(line, r.reason);
+  /** Lines lossless-json refuses (a key given twice), read as PostgreSQL reads them (the last copy of a key wins) and staged. */
+  private async stageRefusedLines(tx: Tx, batch: MappedBatch, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void): Promise<void> {
+    const lines: string[] = [];
+    for (const { line, value } of batch.refused) {
+      const r = toStoredRow(parseJson(await this.logs.jsonbText(tx, line.text)), forced ?? guessSourceOf(value));
+      if (!r.ok) {
+        problem(line.number, r.reason);
+        continue;
+      }
+      batch.valid += 1;
+      lines.push(stageLine(line.number, r.row, line.text));
     }
-    addCounts(result, await this.logs.upsertCallRows(tx, tenantId, rows));
+    batch.repeated = true;
+    await this.logs.copyIntoImportStage(tx, Readable.from(lines));
   }
 
   /** The admin center's PSTN export, streamed through csv-parse (the header is line 1). */
@@ -276,29 +253,85 @@ function losslessParseError(line: string): string | undefined {
   }
 }
 
-/** Where a batch of lines is in the file (to read it again when a line is not JSON). */
-interface BatchSpan {
-  count: number;
-  firstNumber: number;
-  start: number;
-  end: number;
+/**
+ * Hashes of the ids of a batch, in one preallocated table (nothing of a row outlives its line, and
+ * no table is reallocated as a Set's would be, into memory only a full collection frees).
+ */
+class IdHashes {
+  private readonly table = new Int32Array(1 << 14); // a power of two, over twice NDJSON_BATCH
+
+  clear(): void {
+    this.table.fill(0);
+  }
+
+  /** Adds the id's hash; true when it was there already (the same id, or rarely another with the same hash). */
+  add(id: string): boolean {
+    let h = 0;
+    for (let i = 0; i < id.length; i++) h = (Math.imul(h, 31) + id.charCodeAt(i)) | 0;
+    h = h | 1; // never 0, the empty slot
+    const mask = this.table.length - 1;
+    for (let slot = (h >>> 0) & mask; ; slot = (slot + 1) & mask) {
+      if (this.table[slot] === 0) {
+        this.table[slot] = h;
+        return false;
+      }
+      if (this.table[slot] === h) return true;
+    }
+  }
 }
 
-const copyLine = (line: NdjsonLine) => `${line.number}\t${copyField(line.text)}\n`;
+const guessSourceOf = (value: unknown): MicrosoftSource =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? guessSource(value as Record<string, unknown>) : 'pstn';
 
-/** The next batch of lines as COPY text, in pieces of about 64 KB, read as the COPY goes. */
-async function* copyPieces(reader: NdjsonReader, batch: BatchSpan): AsyncGenerator<string> {
+/** A batch of lines as it is mapped: lines read, rows staged, whether an id came twice, lines left for later. */
+interface MappedBatch {
+  count: number;
+  valid: number;
+  ids: IdHashes;
+  repeated: boolean;
+  refused: { line: NdjsonLine; value: unknown }[];
+}
+
+/**
+ * The next batch of lines, mapped, as COPY text of the stage in pieces of about 64 KB, made as the
+ * COPY goes. Bad lines are reported; lines lossless-json refuses are left in `batch.refused`.
+ */
+async function* stagePieces(
+  reader: NdjsonReader, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void, batch: MappedBatch,
+): AsyncGenerator<string> {
   let piece = '';
   while (batch.count < NDJSON_BATCH) {
     const line = await reader.next();
     if (!line) break;
-    if (batch.count === 0) {
-      batch.firstNumber = line.number;
-      batch.start = line.start;
-    }
     batch.count += 1;
-    batch.end = line.end;
-    piece += copyLine(line);
+    const scanned = scanRow(line.text);
+    let r: RowResult;
+    if (scanned) r = toStoredRow(scanned.fields, forced ?? scanned.guessedSource);
+    else {
+      let value: unknown;
+      try {
+        value = JSON.parse(line.text);
+      } catch (error) {
+        problem(line.number, `not JSON: ${losslessParseError(line.text) ?? (error as Error).message}`);
+        continue;
+      }
+      let exact: unknown;
+      try {
+        exact = parseJson(line.text);
+      } catch {
+        batch.refused.push({ line, value });
+        continue;
+      }
+      r = toStoredRow(exact, forced ?? guessSourceOf(exact));
+    }
+    if (!r.ok) {
+      problem(line.number, r.reason);
+      continue;
+    }
+    const row = r.row;
+    batch.valid += 1;
+    if (batch.ids.add(row.id)) batch.repeated = true; // or two ids with the same hash: the upsert then only sorts
+    piece += stageLine(line.number, row, line.text);
     if (piece.length >= 65536) {
       yield piece;
       piece = '';

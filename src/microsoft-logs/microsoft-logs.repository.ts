@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DataSource } from 'typeorm';
 import { Tx } from '../database/transaction';
-import { fastUpsertSql, GUESS_SOURCE } from './graph-row-sql';
+import { fastUpsertSql } from './graph-row-sql';
+import { STAGE_COLUMNS } from './ndjson-row';
 import { StoredCallRow, StoredDialoutAggregate } from './graph-row';
 import { MicrosoftPullEntity } from './microsoft-pull.entity';
 
@@ -82,12 +83,22 @@ const UPSERT_PAGE = fastUpsertSql({
     FROM counts WHERE id = $4::uuid`,
 });
 
-/** The staged lines of an import batch, mapped and upserted; the slow ones are returned by line. */
-const UPSERT_IMPORT_STAGE = fastUpsertSql({
-  elements: `SELECT line AS ord, j FROM microsoft_import_stage`,
-  source: `coalesce($2::text, ${GUESS_SOURCE})`,
-  tenant: '$1',
-});
+/**
+ * An import batch, mapped in Node and staged with typed columns (the raw rows parsed as jsonb by the
+ * COPY): one upsert. With `repeated`, only the last line of each id is taken.
+ */
+const upsertImportStage = (repeated: boolean) => `
+WITH upserted AS (
+  INSERT INTO microsoft_call_rows (tenant_id, ${names.join(', ')}, stored_at)
+  SELECT $1::uuid, ${names.join(', ')}, now() FROM ${repeated ? '(SELECT DISTINCT ON (id) * FROM microsoft_import_stage ORDER BY id, line DESC) AS s' : 'microsoft_import_stage'}
+  ON CONFLICT (tenant_id, id) DO UPDATE SET ${names.filter((n) => n !== 'id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')}, stored_at = now()
+  WHERE microsoft_call_rows.raw IS DISTINCT FROM EXCLUDED.raw OR microsoft_call_rows.source IS DISTINCT FROM EXCLUDED.source
+  RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM upserted`;
+
+const UPSERT_IMPORT_STAGE = upsertImportStage(false);
+const UPSERT_IMPORT_STAGE_REPEATED = upsertImportStage(true);
 
 const fastCounts = (r: { inserted: number; updated: number; fast: number; total: number; slow: number[] | null }): FastUpsertCounts => ({
   inserted: r.inserted, updated: r.updated, unchanged: r.fast - r.inserted - r.updated, fast: r.fast, total: r.total, slow: r.slow ?? [],
@@ -136,37 +147,30 @@ export class MicrosoftLogsRepository {
   }
 
   /**
-   * A transaction-scoped table of (line, row as jsonb) for an import: no index, no WAL, emptied
-   * after each batch. Also room in memory for a batch's mapped rows (they are read several times).
+   * A transaction-scoped table holding an import batch's rows as they go to microsoft_call_rows (no
+   * index, no WAL), emptied after each batch.
    */
   async createImportStage(tx: Tx): Promise<void> {
-    await tx.queryRunner.query(`SET LOCAL work_mem = '64MB'`);
-    await tx.queryRunner.query(`CREATE TEMP TABLE microsoft_import_stage (line integer NOT NULL, j jsonb NOT NULL) ON COMMIT DROP`);
+    await tx.queryRunner.query(`CREATE TEMP TABLE microsoft_import_stage (${STAGE_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')}) ON COMMIT DROP`);
   }
 
-  /**
-   * COPY text (`line<TAB>json`, one row a line, so no line can be read as part of another) into the
-   * stage; PostgreSQL parses each line as jsonb. A line that is not JSON fails the COPY: the caller
-   * runs it under a savepoint.
-   */
+  /** COPY text (`stageLine`s) into the stage; PostgreSQL parses the raw column as jsonb. */
   async copyIntoImportStage(tx: Tx, copyText: Readable): Promise<void> {
     const client = (await tx.queryRunner.connect()) as PoolClient;
-    await pipeline(copyText, client.query(copyFrom(`COPY microsoft_import_stage (line, j) FROM STDIN`)));
+    await pipeline(copyText, client.query(copyFrom(`COPY microsoft_import_stage (${STAGE_COLUMNS.map(([n]) => n).join(', ')}) FROM STDIN`)));
   }
 
-  /** Maps and upserts the staged lines (source: given, or guessed per row). */
-  async upsertImportStage(tx: Tx, tenantId: string, source: string | null): Promise<FastUpsertCounts> {
-    const [r] = await tx.queryRunner.query(UPSERT_IMPORT_STAGE, [tenantId, source]);
-    return fastCounts(r);
-  }
-
-  /** Staged rows by line, as jsonb text (numbers in jsonb's exact form), in line order. */
-  async stagedRows(tx: Tx, lines: number[]): Promise<{ line: number; text: string }[]> {
-    return tx.queryRunner.query(`SELECT line, j::text AS text FROM microsoft_import_stage WHERE line = ANY($1::int[]) ORDER BY line`, [lines]);
-  }
-
-  async clearImportStage(tx: Tx): Promise<void> {
+  /** Upserts the staged rows (a row whose stored copy is identical is left alone) and empties the stage. */
+  async upsertImportStage(tx: Tx, tenantId: string, repeated: boolean): Promise<{ inserted: number; updated: number }> {
+    const [r] = await tx.queryRunner.query(repeated ? UPSERT_IMPORT_STAGE_REPEATED : UPSERT_IMPORT_STAGE, [tenantId]);
     await tx.queryRunner.query(`TRUNCATE microsoft_import_stage`);
+    return { inserted: r.inserted, updated: r.updated };
+  }
+
+  /** A JSON text as PostgreSQL's jsonb writes it back (the last of two equal keys kept, numbers as exact numerics). */
+  async jsonbText(tx: Tx, text: string): Promise<string> {
+    const [r] = await tx.queryRunner.query(`SELECT $1::jsonb::text AS t`, [text]);
+    return r.t;
   }
 
   async savepoint(tx: Tx, name: string): Promise<void> {

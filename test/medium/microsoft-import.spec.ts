@@ -30,6 +30,9 @@ const CASES: string[] = [
   pstn('text-like-json', '"userDisplayName":"[Bot] Reception","destinationName":"{curly}"'),
   pstn('nulls', '"charge":null,"startDateTime":null,"duration":null,"userId":null'),
   pstn('unicode', '"userDisplayName":"Zoë \\"Z\\" Ångström \\\\ \\t","destinationName":"日本"'),
+  `{ "id" : "spaced" ,\t"callId" : "c-spaced" , "charge" : 1.50 , "duration" : 7 , "startDateTime" : "2026-03-01T10:00:00.1Z" }`,
+  `{"id":"escaped-key","callId":"c-esc","ch\\u0061rge":0.30000000000000000001,"connectionCharge":2E+2}`,
+  pstn('nested', '"extra":{"a":[1,-2.5e-3,{"b":null,"c":[true,false]}],"d":"x"},"empty":{},"list":[],"duration":5'),
   `{"id":"dr-ok","correlationId":"k1","successfulCall":false,"finalSipCode":486,"startDateTime":"2026-03-01T10:00:00.1234567Z","failureDateTime":"0001-01-01T00:00:00Z"}`,
   `{"id":"dr-sip-text","correlationId":"k2","successfulCall":true,"finalSipCode":"200"}`,
   // rejected, each for its own reason

@@ -1,0 +1,173 @@
+import { LosslessNumber } from 'lossless-json';
+import { StoredCallRow } from './graph-row';
+import { MicrosoftSource } from './microsoft-call-row.entity';
+import { copyField } from './ndjson-lines';
+
+/**
+ * The fast path of an NDJSON import: the fields toStoredRow (graph-row.ts) reads, taken from the
+ * line's text exactly as lossless-json would give them (strings as themselves, numbers as
+ * LosslessNumbers of their own digits, true, false, null), without parsing the rest into objects.
+ * The whole line is checked to be JSON as it is scanned. Whenever the result could differ from
+ * lossless-json's (a field given twice, a string with an escape, an object or array in a field
+ * read) or the line is not plainly JSON, `scanRow` returns null and the caller parses the line.
+ * (JSON.parse is not used here: it turns numbers into doubles, and V8 keeps the short strings it
+ * makes in its string table until a full collection, so memory would grow with the file.)
+ */
+
+/** The fields toStoredRow and guessSource read, by position. */
+const READ = [
+  'id', 'callId', 'correlationId', 'userId', 'userPrincipalName', 'userDisplayName', 'startDateTime', 'endDateTime', 'duration',
+  'charge', 'connectionCharge', 'currency', 'callType', 'callerNumber', 'calleeNumber', 'destinationContext', 'destinationName',
+  'conferenceId', 'licenseCapability', 'inventoryType', 'operator', 'callDurationSource', 'tenantCountryCode', 'usageCountryCode',
+  'successfulCall', 'finalSipCode', 'trunkFullyQualifiedDomainName',
+] as const;
+const POSITION = new Map<string, number>(READ.map((f, i) => [f, i]));
+/** The positions of the fields only Direct Routing rows have (guessSource). */
+const DIRECT_ROUTING = [2, 24, 25, 26];
+const ABSENT = Symbol('absent');
+/** The values of the row being scanned (reused: one row at a time). */
+const v: unknown[] = new Array(READ.length).fill(ABSENT);
+
+/** The scanned values as one object of fixed shape (a field absent from the line is undefined, as lossless-json leaves it). */
+function fieldsObject(): Record<string, unknown> {
+  for (let i = 0; i < v.length; i++) if (v[i] === ABSENT) v[i] = undefined;
+  return { id: v[0], callId: v[1], correlationId: v[2], userId: v[3], userPrincipalName: v[4], userDisplayName: v[5], startDateTime: v[6], endDateTime: v[7], duration: v[8], charge: v[9], connectionCharge: v[10], currency: v[11], callType: v[12], callerNumber: v[13], calleeNumber: v[14], destinationContext: v[15], destinationName: v[16], conferenceId: v[17], licenseCapability: v[18], inventoryType: v[19], operator: v[20], callDurationSource: v[21], tenantCountryCode: v[22], usageCountryCode: v[23], successfulCall: v[24], finalSipCode: v[25], trunkFullyQualifiedDomainName: v[26] };
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
+
+function ws(s: string, i: number): number {
+  for (;;) {
+    const c = s.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
+    else return i;
+  }
+}
+
+/** End (after the closing quote) of the string starting at `i`, or -1; `escaped` tells whether it held an escape. */
+let escaped = false;
+function stringEnd(s: string, i: number): number {
+  escaped = false;
+  let j = i + 1;
+  for (;;) {
+    let c = s.charCodeAt(j);
+    while (c !== 0x22 && c !== 0x5c && c >= 0x20) c = s.charCodeAt(++j); // the end of the line gives NaN: stops
+    if (c === 0x22) return j + 1;
+    if (c !== 0x5c) return -1; // a control character, or the end of the line
+    ESCAPE.lastIndex = j;
+    if (!ESCAPE.test(s)) return -1;
+    escaped = true;
+    j = ESCAPE.lastIndex;
+  }
+}
+
+/** End of the JSON value starting at `i` (after whitespace), or -1. */
+function valueEnd(s: string, i: number, depth: number): number {
+  const c = s.charCodeAt(i);
+  if (c === 0x22) return stringEnd(s, i);
+  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+    NUMBER.lastIndex = i;
+    return NUMBER.test(s) ? NUMBER.lastIndex : -1;
+  }
+  if (c === 0x74) return s.startsWith('true', i) ? i + 4 : -1;
+  if (c === 0x66) return s.startsWith('false', i) ? i + 5 : -1;
+  if (c === 0x6e) return s.startsWith('null', i) ? i + 4 : -1;
+  if (depth > 64 || (c !== 0x7b && c !== 0x5b)) return -1;
+  const object = c === 0x7b;
+  const close = object ? 0x7d : 0x5d;
+  let j = ws(s, i + 1);
+  if (s.charCodeAt(j) === close) return j + 1;
+  for (;;) {
+    if (object) {
+      if (s.charCodeAt(j) !== 0x22) return -1;
+      j = stringEnd(s, j);
+      if (j < 0) return -1;
+      j = ws(s, j);
+      if (s.charCodeAt(j) !== 0x3a) return -1;
+      j = ws(s, j + 1);
+    }
+    j = valueEnd(s, j, depth + 1);
+    if (j < 0) return -1;
+    j = ws(s, j);
+    const d = s.charCodeAt(j);
+    if (d === close) return j + 1;
+    if (d !== 0x2c) return -1;
+    j = ws(s, j + 1);
+  }
+}
+
+/**
+ * The fields of a line holding one JSON object, as lossless-json would parse them (only the fields
+ * toStoredRow reads are kept), and the source guessSource would guess; or null when the caller must
+ * parse the line itself.
+ */
+export function scanRow(s: string): ScannedRow | null {
+  let i = ws(s, 0);
+  if (s.charCodeAt(i) !== 0x7b) return null;
+  v.fill(ABSENT);
+  i = ws(s, i + 1);
+  if (s.charCodeAt(i) === 0x7d) i++;
+  else {
+    for (;;) {
+      if (s.charCodeAt(i) !== 0x22) return null;
+      const keyEnd = stringEnd(s, i);
+      if (keyEnd < 0 || escaped) return null;
+      const key = s.slice(i + 1, keyEnd - 1);
+      i = ws(s, keyEnd);
+      if (s.charCodeAt(i) !== 0x3a) return null;
+      i = ws(s, i + 1);
+      const end = valueEnd(s, i, 0);
+      if (end < 0) return null;
+      const at = POSITION.get(key);
+      if (at !== undefined) {
+        if (v[at] !== ABSENT) return null; // given twice: lossless-json refuses the row
+        const c = s.charCodeAt(i);
+        if (c === 0x22) {
+          if (escaped) return null; // set by valueEnd's stringEnd
+          v[at] = s.slice(i + 1, end - 1);
+        } else if (c === 0x74) v[at] = true;
+        else if (c === 0x66) v[at] = false;
+        else if (c === 0x6e) v[at] = null;
+        else if (c === 0x7b || c === 0x5b) return null;
+        else v[at] = new LosslessNumber(s.slice(i, end));
+      }
+      i = ws(s, end);
+      const d = s.charCodeAt(i);
+      if (d === 0x7d) {
+        i++;
+        break;
+      }
+      if (d !== 0x2c) return null;
+      i = ws(s, i + 1);
+    }
+  }
+  if (ws(s, i) !== s.length) return null;
+  const directRouting = DIRECT_ROUTING.some((at) => v[at] !== ABSENT);
+  return { fields: fieldsObject(), guessedSource: directRouting ? 'direct-routing' : 'pstn' };
+}
+
+export interface ScannedRow {
+  /** The fields read, for toStoredRow (absent ones undefined). */
+  fields: Record<string, unknown>;
+  /** guessSource's answer for the whole line. */
+  guessedSource: MicrosoftSource;
+}
+
+/** The columns of the import stage, in COPY order: the line, then microsoft_call_rows' own (raw last, as jsonb). */
+export const STAGE_COLUMNS = [
+  ['line', 'integer'], ['id', 'text'], ['source', 'text'], ['call_id', 'text'], ['user_id', 'text'], ['user_principal_name', 'text'], ['user_display_name', 'text'],
+  ['start_time', 'timestamptz'], ['end_time', 'timestamptz'], ['duration_seconds', 'integer'], ['charge', 'numeric'], ['connection_charge', 'numeric'],
+  ['currency', 'text'], ['call_type', 'text'], ['caller_number', 'text'], ['callee_number', 'text'], ['destination_context', 'text'],
+  ['destination_name', 'text'], ['conference_id', 'text'], ['license_capability', 'text'], ['inventory_type', 'text'], ['operator', 'text'],
+  ['call_duration_source', 'text'], ['tenant_country_code', 'text'], ['usage_country_code', 'text'], ['successful_call', 'boolean'],
+  ['final_sip_code', 'integer'], ['raw', 'jsonb'],
+] as const;
+
+const f = (v: string | null) => (v === null ? '\\N' : copyField(v));
+const n = (v: number | null) => (v === null ? '\\N' : String(v));
+
+/** A mapped row as one COPY text line of the stage; `rawText` is the row's JSON text (PostgreSQL parses it as jsonb). */
+export function stageLine(line: number, r: StoredCallRow, rawText: string): string {
+  return `${line}\t${f(r.id)}\t${r.source}\t${f(r.call_id)}\t${f(r.user_id)}\t${f(r.user_principal_name)}\t${f(r.user_display_name)}\t${f(r.start_time)}\t${f(r.end_time)}\t${n(r.duration_seconds)}\t${f(r.charge)}\t${f(r.connection_charge)}\t${f(r.currency)}\t${f(r.call_type)}\t${f(r.caller_number)}\t${f(r.callee_number)}\t${f(r.destination_context)}\t${f(r.destination_name)}\t${f(r.conference_id)}\t${f(r.license_capability)}\t${f(r.inventory_type)}\t${f(r.operator)}\t${f(r.call_duration_source)}\t${f(r.tenant_country_code)}\t${f(r.usage_country_code)}\t${r.successful_call === null ? '\\N' : r.successful_call ? 't' : 'f'}\t${n(r.final_sip_code)}\t${copyField(rawText)}\n`;
+}
