@@ -81,11 +81,9 @@ export class MatchingRepository {
     if (far.has_rows) {
       await timed(tx, 'ids', Q.STAGE_WINDOW_CALL_IDS, [carrierId, from, to]);
       await q.query(`ANALYZE rc_ids`);
-    } else {
-      await q.query(Q.STAGE_NO_WINDOW_CALL_IDS);
     }
-    await timed(tx, 'stage microsoft', Q.STAGE_MICROSOFT, margins);
-    await timed(tx, 'stage carrier', Q.STAGE_CARRIER, margins);
+    await timed(tx, 'stage microsoft', Q.stageMicrosoft(far.has_rows), margins);
+    await timed(tx, 'stage carrier', Q.stageCarrier(far.has_rows), margins);
     await q.query(Q.STAGE_DAYS_WITHOUT_CARRIER_DATA, [carrierId, from, to]);
     await q.query(Q.CREATE_PAIRS);
     // Statistics for the columns the later passes join and filter on (all columns: twice the time).

@@ -61,8 +61,14 @@ export const FAR_MARGIN_HAS_ROWS = `
                  CROSS JOIN LATERAL (SELECT 1 FROM microsoft_call_rows m WHERE m.tenant_id = t.tenant_id AND ${farBands('m.start_time')} LIMIT 1) m
                  WHERE t.carrier_id = $1) AS has_rows`;
 
-/** STAGE_WINDOW_CALL_IDS when FAR_MARGIN_HAS_ROWS says no: nothing can be looked up by call id there. */
-export const STAGE_NO_WINDOW_CALL_IDS = `CREATE TEMP TABLE rc_ids (call_id text) ON COMMIT DROP`;
+/**
+ * The far-margin condition of the staging statements: a row outside the near margin is staged when it
+ * shares a call id with an in-window row (rc_ids). When FAR_MARGIN_HAS_ROWS says no, rc_ids is not
+ * made and the staging statements leave this condition out (it could only be false): without the
+ * temporary table they can scan the base table with parallel workers, which also evaluate the
+ * Microsoft number normalisation (stage Microsoft about 20% faster at 1M rows).
+ */
+const farById = (farIds: boolean, callId: string) => (farIds ? `OR ${trimmedCallId(callId)} IN (SELECT call_id FROM rc_ids)` : '');
 
 /** Call ids of rows (either side) starting in the window: rows sharing one are loaded from the far margin. */
 export const STAGE_WINDOW_CALL_IDS = `
@@ -77,7 +83,7 @@ export const STAGE_WINDOW_CALL_IDS = `
  * mk identifies a row (no order: the tie-breaks use the row id and tenant themselves); ids_n counts
  * the staged rows with its call id (CANDIDATES_BY_CALL_ID: a call id on one row per side pairs at once).
  */
-export const STAGE_MICROSOFT = `
+export const stageMicrosoft = (farIds: boolean) => `
   CREATE TEMP TABLE rc_m ON COMMIT DROP AS
   SELECT row_number() OVER ()::int AS mk, count(*) OVER (PARTITION BY s.call_id COLLATE "C")::int AS ids_n,
          s.tenant_id, s.id, s.call_id, s.start_time, s.duration_seconds::numeric AS dur,
@@ -90,7 +96,7 @@ export const STAGE_MICROSOFT = `
     FROM (${microsoftScope}) m
     WHERE m.start_time >= $2::timestamptz - make_interval(secs => $5) AND m.start_time < $3::timestamptz + make_interval(secs => $5)
       AND ((m.start_time >= $2::timestamptz - make_interval(secs => $4) AND m.start_time < $3::timestamptz + make_interval(secs => $4))
-           OR ${trimmedCallId('m.call_id')} IN (SELECT call_id FROM rc_ids))
+           ${farById(farIds, 'm.call_id')})
     -- OFFSET 0 keeps this subquery from being flattened, so the normalisation is evaluated once per row.
     OFFSET 0
   ) s`;
@@ -102,7 +108,7 @@ export const STAGE_MICROSOFT = `
  * needed: the tie-breaks use the record ref and ingest order themselves); ids_n counts the staged
  * rows with its call id (duplicates included). Both windows share one sort (the call id, bytewise, first).
  */
-export const STAGE_CARRIER = `
+export const stageCarrier = (farIds: boolean) => `
   CREATE TEMP TABLE rc_c ON COMMIT DROP AS
   SELECT s.cdr_id AS cr, s.*,
          row_number() OVER (PARTITION BY coalesce(s.call_id, '') COLLATE "C", s.start_time, s.caller, s.callee, s.dur, s.total, coalesce(s.currency, '')
@@ -119,7 +125,7 @@ export const STAGE_CARRIER = `
     WHERE c.carrier_id = $1
       AND c.start_time >= $2::timestamptz - make_interval(secs => $5) AND c.start_time < $3::timestamptz + make_interval(secs => $5)
       AND ((c.start_time >= $2::timestamptz - make_interval(secs => $4) AND c.start_time < $3::timestamptz + make_interval(secs => $4))
-           OR ${trimmedCallId('c.call_id')} IN (SELECT call_id FROM rc_ids))
+           ${farById(farIds, 'c.call_id')})
   ) s`;
 
 /**
