@@ -1,7 +1,7 @@
 /**
  * Graph rows mapped to microsoft_call_rows by PostgreSQL itself, set-based, from their JSON text
  * parsed as jsonb (which keeps every JSON number as an exact `numeric`): the fast path of a pull
- * page and of an NDJSON import. It is conservative: it only takes the rows for which it is sure to
+ * page (an NDJSON import maps its rows in Node instead: ndjson-row.ts). It is conservative: it only takes the rows for which it is sure to
  * produce exactly what `toStoredRow` (graph-row.ts) would, that is rows whose fields already have
  * their plain types (strings as strings, money as JSON numbers, whole numbers as such, UTC
  * timestamps ending in Z with a valid calendar date). Every other row is "slow": it is handed back
@@ -81,9 +81,6 @@ const VALUES: [string, string][] = [
   ['final_sip_code', drOnly(`CASE WHEN fast THEN final_sip_code_text::integer END`)],
   ['raw', 'j'],
 ];
-
-/** guessSource (graph-row.ts) in SQL: the fields only Direct Routing rows have. */
-export const GUESS_SOURCE = `CASE WHEN j ? 'correlationId' OR j ? 'successfulCall' OR j ? 'finalSipCode' OR j ? 'trunkFullyQualifiedDomainName' THEN 'direct-routing' ELSE 'pstn' END`;
 
 export interface FastUpsertSql {
   /** A query yielding `ord` (integer, the row's position or line) and `j` (jsonb), one row each. */

@@ -130,4 +130,17 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
     writeFileSync(join(dir, 'newer.ndjson'), pstn('r-5', '"charge":0.5') + '\n');
     expect(await imports.importFile(join(dir, 'newer.ndjson'), OTHER)).toMatchObject({ inserted: 0, updated: 1, unchanged: 0 });
   });
+
+  it('reads a line with a key given twice as PostgreSQL does (the last copy of the key), which lossless-json refuses', async () => {
+    const lines = [
+      '{"id":"dup-key","callId":"first","callId":"second","charge":0.10000000000000000001,"charge":2.50000000000000000001}',
+      '{"id":"dup-bad","callId":"c","duration":5,"duration":"five"}',
+      pstn('after-dup', '"charge":1'),
+    ];
+    writeFileSync(join(dir, 'dup.ndjson'), lines.join('\n'));
+    const r = await imports.importFile(join(dir, 'dup.ndjson'), OTHER);
+    expect(r).toMatchObject({ rowsRead: 3, inserted: 2, rejected: 1, problems: [{ line: 2, reason: 'duration "five" is not a whole number' }] });
+    const rows = await db.sql.query(`SELECT id, call_id, charge::text AS charge FROM microsoft_call_rows WHERE tenant_id = $1 AND id IN ('dup-key', 'after-dup') ORDER BY id`, [OTHER]);
+    expect(rows.rows).toEqual([{ id: 'after-dup', call_id: 'c-after-dup', charge: '1' }, { id: 'dup-key', call_id: 'second', charge: '2.50000000000000000001' }]);
+  });
 });
