@@ -173,18 +173,6 @@ export class MicrosoftLogsRepository {
     return r.t;
   }
 
-  async savepoint(tx: Tx, name: string): Promise<void> {
-    await tx.queryRunner.query(`SAVEPOINT ${name}`);
-  }
-
-  async releaseSavepoint(tx: Tx, name: string): Promise<void> {
-    await tx.queryRunner.query(`RELEASE SAVEPOINT ${name}`);
-  }
-
-  async rollbackToSavepoint(tx: Tx, name: string): Promise<void> {
-    await tx.queryRunner.query(`ROLLBACK TO SAVEPOINT ${name}`);
-  }
-
   /** The pull of this tenant, source and window that stopped before its end, if any. */
   async findUnfinishedPull(tenantId: string, source: string, fromIso: string, toIso: string): Promise<MicrosoftPullEntity | null> {
     return this.dataSource.getRepository(MicrosoftPullEntity).findOne({

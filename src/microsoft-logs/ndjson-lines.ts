@@ -52,24 +52,6 @@ export class NdjsonReader {
     }
   }
 
-  /** The non-blank lines whose bytes lie in [start, end), numbered from `firstNumber`. */
-  async readRange(start: number, end: number, firstNumber: number): Promise<NdjsonLine[]> {
-    const bytes = Buffer.alloc(end - start);
-    await this.file.read(bytes, 0, bytes.length, start);
-    const lines: NdjsonLine[] = [];
-    let number = firstNumber;
-    let from = 0;
-    for (;;) {
-      const nl = bytes.indexOf(NEWLINE, from);
-      const to = nl === -1 ? bytes.length : nl;
-      const text = bytes.toString('utf8', from, to);
-      if (text.trim() !== '') lines.push({ text, number, start: start + from, end: start + to });
-      if (nl === -1) return lines;
-      number += 1;
-      from = nl + 1;
-    }
-  }
-
   private async fill(): Promise<void> {
     const chunk = Buffer.allocUnsafe(READ_SIZE);
     const { bytesRead } = await this.file.read(chunk, 0, READ_SIZE, this.pos + this.buf.length);
