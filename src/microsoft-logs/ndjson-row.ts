@@ -1,4 +1,5 @@
 import { LosslessNumber } from 'lossless-json';
+import { CALL_COLUMNS } from './call-row-columns';
 import { StoredCallRow } from './graph-row';
 import { MicrosoftSource } from './microsoft-call-row.entity';
 import { copyField } from './ndjson-lines';
@@ -155,14 +156,7 @@ export interface ScannedRow {
 }
 
 /** The columns of the import stage, in COPY order: the line, then microsoft_call_rows' own (raw last, as jsonb). */
-export const STAGE_COLUMNS = [
-  ['line', 'integer'], ['id', 'text'], ['source', 'text'], ['call_id', 'text'], ['user_id', 'text'], ['user_principal_name', 'text'], ['user_display_name', 'text'],
-  ['start_time', 'timestamptz'], ['end_time', 'timestamptz'], ['duration_seconds', 'integer'], ['charge', 'numeric'], ['connection_charge', 'numeric'],
-  ['currency', 'text'], ['call_type', 'text'], ['caller_number', 'text'], ['callee_number', 'text'], ['destination_context', 'text'],
-  ['destination_name', 'text'], ['conference_id', 'text'], ['license_capability', 'text'], ['inventory_type', 'text'], ['operator', 'text'],
-  ['call_duration_source', 'text'], ['tenant_country_code', 'text'], ['usage_country_code', 'text'], ['successful_call', 'boolean'],
-  ['final_sip_code', 'integer'], ['raw', 'jsonb'],
-] as const;
+export const STAGE_COLUMNS = [['line', 'integer'], ...CALL_COLUMNS] as const;
 
 const f = (v: string | null) => (v === null ? '\\N' : copyField(v));
 const n = (v: number | null) => (v === null ? '\\N' : String(v));
