@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { loadConfig } from '../src/config/app-config';
-import { openDatabase, runMigrations } from '../src/database/runtime';
+import { openDatabase, runMigrations, withDatabase } from '../src/database/runtime';
 import { runNodeMeasured } from './child-process';
 
 /** What every benchmark section gets: the row count asked for, a scratch directory, a database. */
@@ -19,12 +19,6 @@ export interface BenchContext {
 
 /** A section measures one thing and returns named figures for the final JSON line. */
 export type BenchSection = (ctx: BenchContext) => Promise<Record<string, number | string>>;
-
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
 export async function openBenchContext(rows: number): Promise<BenchContext & { close(): Promise<void> }> {
   const config = loadConfig(process.env);

@@ -1,4 +1,5 @@
 import { invalidInput } from '../common/ocrecon-error';
+import { copyText } from '../database/copy-text';
 import { normalizeNumber } from './normalize-number';
 import {
   billableSeconds, FieldError, parseCurrency, parseDecimal, parseDirection, parseDuration, parseGuid, parseInstant,
@@ -22,11 +23,6 @@ export const STAGE_COLUMNS = [
 
 const MAX_ID_LENGTH = 512;
 const NULL = '\\N';
-
-/** COPY text escaping: backslash and the three control characters that would end a field or row. */
-export function copyText(value: string): string {
-  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : value;
-}
 
 /**
  * Resolves which field of a record holds each canonical column. With a header, names are matched

@@ -7,8 +7,9 @@ import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CarriersService } from '../carriers/carriers.service';
 import { invalidInput, notFound } from '../common/ocrecon-error';
+import { copyText } from '../database/copy-text';
 import { TransactionRunner } from '../database/transaction';
-import { copyText, makeRowValidator, resolveColumns, RowProblem } from './cdr-row';
+import { makeRowValidator, resolveColumns, RowProblem } from './cdr-row';
 import { CarrierFilesRepository, FinalizeCounts, RecordIdTaken } from './carrier-files.repository';
 import { CANONICAL_PROFILE, CarrierFileProfile, parseProfile } from './profile';
 

@@ -12,6 +12,13 @@ export interface DatabaseHandle {
 
 const EMBEDDED_DATABASE = 'ocrecon';
 
+/** The same server's URL for another database. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
 /**
  * The database a process works on: DATABASE_URL when set, otherwise the embedded PostgreSQL under
  * OCRECON_DATA_DIR, started now (its `ocrecon` database created and migrated on first use) and
@@ -29,7 +36,7 @@ export async function openDatabase(config: AppConfig): Promise<DatabaseHandle> {
     } finally {
       await admin.end();
     }
-    const url = server.url.replace(/\/postgres$/, `/${EMBEDDED_DATABASE}`);
+    const url = withDatabase(server.url, EMBEDDED_DATABASE);
     await runMigrations(url);
     return { url, embedded: true, stop: () => server.stop() };
   } catch (error) {

@@ -83,8 +83,3 @@ export async function firstNonBlankLine(path: string, limit: number): Promise<st
   return text.trim() === '' ? null : text;
 }
 
-/** A line as a COPY text-format field: backslash, tab, newline and carriage return escaped. */
-export function copyField(text: string): string {
-  if (text.indexOf('\\') === -1 && text.indexOf('\t') === -1 && text.indexOf('\r') === -1 && text.indexOf('\n') === -1) return text;
-  return text.replace(/[\\\t\r\n]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : '\\n'));
-}

@@ -1,8 +1,8 @@
 import { LosslessNumber } from 'lossless-json';
 import { CALL_COLUMNS } from './call-row-columns';
+import { copyText } from '../database/copy-text';
 import { StoredCallRow } from './graph-row';
 import { MicrosoftSource } from './microsoft-call-row.entity';
-import { copyField } from './ndjson-lines';
 
 /**
  * The fast path of an NDJSON import: the fields toStoredRow (graph-row.ts) reads, taken from the
@@ -158,10 +158,10 @@ export interface ScannedRow {
 /** The columns of the import stage, in COPY order: the line, then microsoft_call_rows' own (raw last, as jsonb). */
 export const STAGE_COLUMNS = [['line', 'integer'], ...CALL_COLUMNS] as const;
 
-const f = (v: string | null) => (v === null ? '\\N' : copyField(v));
+const f = (v: string | null) => (v === null ? '\\N' : copyText(v));
 const n = (v: number | null) => (v === null ? '\\N' : String(v));
 
 /** A mapped row as one COPY text line of the stage; `rawText` is the row's JSON text (PostgreSQL parses it as jsonb). */
 export function stageLine(line: number, r: StoredCallRow, rawText: string): string {
-  return `${line}\t${f(r.id)}\t${r.source}\t${f(r.call_id)}\t${f(r.user_id)}\t${f(r.user_principal_name)}\t${f(r.user_display_name)}\t${f(r.start_time)}\t${f(r.end_time)}\t${n(r.duration_seconds)}\t${f(r.charge)}\t${f(r.connection_charge)}\t${f(r.currency)}\t${f(r.call_type)}\t${f(r.caller_number)}\t${f(r.callee_number)}\t${f(r.destination_context)}\t${f(r.destination_name)}\t${f(r.conference_id)}\t${f(r.license_capability)}\t${f(r.inventory_type)}\t${f(r.operator)}\t${f(r.call_duration_source)}\t${f(r.tenant_country_code)}\t${f(r.usage_country_code)}\t${r.successful_call === null ? '\\N' : r.successful_call ? 't' : 'f'}\t${n(r.final_sip_code)}\t${copyField(rawText)}\n`;
+  return `${line}\t${f(r.id)}\t${r.source}\t${f(r.call_id)}\t${f(r.user_id)}\t${f(r.user_principal_name)}\t${f(r.user_display_name)}\t${f(r.start_time)}\t${f(r.end_time)}\t${n(r.duration_seconds)}\t${f(r.charge)}\t${f(r.connection_charge)}\t${f(r.currency)}\t${f(r.call_type)}\t${f(r.caller_number)}\t${f(r.callee_number)}\t${f(r.destination_context)}\t${f(r.destination_name)}\t${f(r.conference_id)}\t${f(r.license_capability)}\t${f(r.inventory_type)}\t${f(r.operator)}\t${f(r.call_duration_source)}\t${f(r.tenant_country_code)}\t${f(r.usage_country_code)}\t${r.successful_call === null ? '\\N' : r.successful_call ? 't' : 'f'}\t${n(r.final_sip_code)}\t${copyText(rawText)}\n`;
 }

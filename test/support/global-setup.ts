@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
-import { runMigrations } from '../../src/database/runtime';
+import { runMigrations, withDatabase } from '../../src/database/runtime';
 
 /**
  * One PostgreSQL for the whole run: DATABASE_URL's server when set (CI points it at the local one),
@@ -44,8 +44,4 @@ export default async function globalSetup(): Promise<void> {
   process.env.OCRECON_TEST_TEMPLATE = template;
 }
 
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
+export { withDatabase };
