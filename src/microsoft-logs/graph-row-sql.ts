@@ -1,3 +1,5 @@
+import { CALL_ROW_CHANGED } from './call-row-columns';
+
 /**
  * Graph rows mapped to microsoft_call_rows by PostgreSQL itself, set-based, from their JSON text
  * parsed as jsonb (which keeps every JSON number as an exact `numeric`): the fast path of a pull
@@ -79,11 +81,11 @@ const VALUES: [string, string][] = [
   ...PSTN_TEXTS.filter((c) => c !== 'call_id_pstn').map((c): [string, string] => [c, pstnOnly(c)]),
   ['successful_call', drOnly(`CASE WHEN fast THEN (j->>'successfulCall')::boolean END`)],
   ['final_sip_code', drOnly(`CASE WHEN fast THEN final_sip_code_text::integer END`)],
-  ['raw', 'j'],
+  ['raw', 'raw'],
 ];
 
 export interface FastUpsertSql {
-  /** A query yielding `ord` (integer, the row's position or line) and `j` (jsonb), one row each. */
+  /** A query yielding `ord` (integer, the row's position or line), `j` (jsonb) and `raw` (json, the row's text as received), one row each. */
   elements: string;
   /** SQL text giving the source of a row `j`. */
   source: string;
@@ -104,7 +106,7 @@ export function fastUpsertSql(o: FastUpsertSql): string {
   const names = VALUES.map(([n]) => n);
   return `
 WITH r0 AS (
-  SELECT e.ord::integer AS ord, e.j, (${o.source})::text AS src, jsonb_typeof(e.j) AS jt, jsonb_typeof(e.j->'id') AS id_type,
+  SELECT e.ord::integer AS ord, e.j, e.raw, (${o.source})::text AS src, jsonb_typeof(e.j) AS jt, jsonb_typeof(e.j->'id') AS id_type,
     ${FIELDS.map(([f, c]) => `e.j->>'${f}' AS ${c}`).join(', ')}
   FROM (SELECT * FROM (${o.elements}) AS e0 OFFSET 0) AS e -- not flattened: j is made once per row
 ), r AS (
@@ -121,7 +123,7 @@ WITH r0 AS (
   INSERT INTO microsoft_call_rows (tenant_id, ${names.join(', ')}, stored_at)
   SELECT ${o.tenant}::uuid, ${VALUES.map(([, v]) => v).join(', ')}, now() FROM pick
   ON CONFLICT (tenant_id, id) DO UPDATE SET ${names.filter((n) => n !== 'id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')}, stored_at = now()
-  WHERE microsoft_call_rows.raw IS DISTINCT FROM EXCLUDED.raw OR microsoft_call_rows.source IS DISTINCT FROM EXCLUDED.source
+  WHERE ${CALL_ROW_CHANGED}
   RETURNING (xmax = 0) AS inserted
 ), counts AS (
   SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated,

@@ -12,9 +12,9 @@ import { adminExportRow, resolveAdminExportHeader } from './admin-export-row';
 import { guessSource, RowResult, StoredCallRow, toStoredRow } from './graph-row';
 import { ValueError } from './graph-values';
 import { MICROSOFT_SOURCES, MicrosoftSource } from './microsoft-call-row.entity';
-import { MicrosoftLogsRepository } from './microsoft-logs.repository';
+import { CallRowIdTaken, MicrosoftLogsRepository } from './microsoft-logs.repository';
 import { firstNonBlankLine, NdjsonLine, NdjsonReader } from './ndjson-lines';
-import { scanRow, stageLine } from './ndjson-row';
+import { rowText, scanRow, stageLine } from './ndjson-row';
 
 export interface ImportProblem {
   /** Line in the file (NDJSON, CSV with the header as line 1); absent for rows inside a JSON document. */
@@ -134,10 +134,14 @@ export class ImportMicrosoftService {
   }
 
   /**
-   * NDJSON, streamed: each line is parsed and mapped here (fastRow, or toStoredRow when fastRow cannot
-   * vouch for it) as the COPY of its batch asks for more, into a staging table with typed columns
-   * (the raw line goes to a jsonb column); then one statement upserts the batch, the last copy of an
-   * id winning. Nothing of a batch is held in Node.
+   * NDJSON, streamed: each line is parsed and mapped here (scanRow + toStoredRow, or lossless-json +
+   * toStoredRow when the scanner cannot vouch for it) as the COPY of its batch asks for more. While
+   * every row is new (the first import of a day, the nightly case), a batch is COPYed straight into
+   * microsoft_call_rows inside a savepoint. A batch holding a stored id gives way: it is rolled back,
+   * read again from the file and staged, and so is every later batch (a file of stored rows stays on
+   * the stage). A batch with an id given twice, or a line only PostgreSQL can read, is staged alone.
+   * Staged: typed columns and the raw line into a staging table, then one statement upserts the
+   * batch, the last copy of an id winning. Nothing of a batch is held in Node.
    */
   private async importNdjson(path: string, tenantId: string, forced: MicrosoftSource | undefined): Promise<ImportResult> {
     const result: ImportResult = { file: basename(path), format: 'ndjson', rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, problems: [] };
@@ -150,16 +154,39 @@ export class ImportMicrosoftService {
       await this.transactions.run(async (tx) => {
         await this.logs.createImportStage(tx);
         const ids = new IdHashes();
+        let direct = true;
         for (;;) {
-          ids.clear();
-          const batch: MappedBatch = { count: 0, valid: 0, ids, repeated: false, refused: [] };
-          await this.logs.copyIntoImportStage(tx, Readable.from(stagePieces(reader, forced, problem, batch), { highWaterMark: 1 }));
-          if (batch.refused.length > 0) await this.stageRefusedLines(tx, batch, forced, problem);
-          result.rowsRead += batch.count;
-          if (batch.valid > 0) {
-            const c = await this.logs.upsertImportStage(tx, tenantId, batch.repeated);
-            addCounts(result, { ...c, unchanged: batch.valid - c.inserted - c.updated });
+          let batch: MappedBatch | null = null;
+          if (direct) {
+            const start = reader.mark();
+            const reported = { rejected: result.rejected, problems: result.problems.length };
+            batch = newBatch(ids);
+            await this.logs.savepoint(tx, DIRECT_BATCH);
+            try {
+              const stored = await this.logs.copyIntoCallRows(tx, Readable.from(stagePieces(reader, forced, problem, batch, tenantId), { highWaterMark: 1 }));
+              await this.logs.releaseSavepoint(tx, DIRECT_BATCH);
+              result.inserted += stored;
+            } catch (error) {
+              if (!(error instanceof CallRowIdTaken || error instanceof StageThisBatch)) throw error;
+              await batch.stopped; // the mapping may still be reading when the COPY fails
+              await this.logs.rollbackToSavepoint(tx, DIRECT_BATCH);
+              if (error instanceof CallRowIdTaken) direct = false;
+              reader.rewind(start);
+              result.rejected = reported.rejected;
+              result.problems.length = reported.problems;
+              batch = null;
+            }
           }
+          if (!batch) {
+            batch = newBatch(ids);
+            await this.logs.copyIntoImportStage(tx, Readable.from(stagePieces(reader, forced, problem, batch, null), { highWaterMark: 1 }));
+            if (batch.refused.length > 0) await this.stageRefusedLines(tx, batch, forced, problem);
+            if (batch.valid > 0) {
+              const c = await this.logs.upsertImportStage(tx, tenantId, batch.repeated);
+              addCounts(result, { ...c, unchanged: batch.valid - c.inserted - c.updated });
+            }
+          }
+          result.rowsRead += batch.count;
           if (batch.count < NDJSON_BATCH) break;
         }
       });
@@ -179,7 +206,7 @@ export class ImportMicrosoftService {
         continue;
       }
       batch.valid += 1;
-      lines.push(stageLine(line.number, r.row, line.text));
+      lines.push(stageLine(line.number, r.row, rowText(line.text)));
     }
     batch.repeated = true;
     await this.logs.copyIntoImportStage(tx, Readable.from(lines));
@@ -268,7 +295,7 @@ class IdHashes {
   add(id: string): boolean {
     let h = 0;
     for (let i = 0; i < id.length; i++) h = (Math.imul(h, 31) + id.charCodeAt(i)) | 0;
-    h = h | 1; // never 0, the empty slot
+    if (h === 0) h = 1; // never 0, the empty slot (not `h | 1`: that made ids ending in 0 and 1 collide)
     const mask = this.table.length - 1;
     for (let slot = (h >>> 0) & mask; ; slot = (slot + 1) & mask) {
       if (this.table[slot] === 0) {
@@ -290,14 +317,43 @@ interface MappedBatch {
   ids: IdHashes;
   repeated: boolean;
   refused: { line: NdjsonLine; value: unknown }[];
+  /** Settles once the mapping of the batch has stopped (a failed pipeline does not wait for its source). */
+  stopped?: Promise<void>;
 }
 
+function newBatch(ids: IdHashes): MappedBatch {
+  ids.clear();
+  return { count: 0, valid: 0, ids, repeated: false, refused: [] };
+}
+
+/** The savepoint around a batch COPYed straight into microsoft_call_rows. */
+const DIRECT_BATCH = 'ndjson_direct_batch';
+
+/** A batch COPYed straight into microsoft_call_rows that must be staged instead (an id twice, or a line lossless-json refuses). */
+class StageThisBatch extends Error {}
+
 /**
- * The next batch of lines, mapped, as COPY text of the stage in pieces of about 64 KB, made as the
- * COPY goes. Bad lines are reported; lines lossless-json refuses are left in `batch.refused`.
+ * The next batch of lines, mapped, as COPY text in pieces of about 64 KB, made as the COPY goes:
+ * of the stage (each row after its line number) or, given `directTenant`, of microsoft_call_rows
+ * (after the tenant id). Bad lines are reported; lines lossless-json refuses are left in
+ * `batch.refused`, or, going direct, end the COPY (StageThisBatch) as an id given twice does.
  */
 async function* stagePieces(
   reader: NdjsonReader, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void, batch: MappedBatch,
+  directTenant: string | null,
+): AsyncGenerator<string> {
+  let stop!: () => void;
+  batch.stopped = new Promise((resolve) => (stop = resolve));
+  try {
+    yield* mapBatch(reader, forced, problem, batch, directTenant);
+  } finally {
+    stop();
+  }
+}
+
+async function* mapBatch(
+  reader: NdjsonReader, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void, batch: MappedBatch,
+  directTenant: string | null,
 ): AsyncGenerator<string> {
   let piece = '';
   while (batch.count < NDJSON_BATCH) {
@@ -319,6 +375,7 @@ async function* stagePieces(
       try {
         exact = parseJson(line.text);
       } catch {
+        if (directTenant !== null) throw new StageThisBatch();
         batch.refused.push({ line, value });
         continue;
       }
@@ -330,8 +387,12 @@ async function* stagePieces(
     }
     const row = r.row;
     batch.valid += 1;
-    if (batch.ids.add(row.id)) batch.repeated = true; // or two ids with the same hash: the upsert then only sorts
-    piece += stageLine(line.number, row, line.text);
+    if (batch.ids.add(row.id)) {
+      // the same id twice (or two ids with the same hash): the upsert then sorts, the last copy winning
+      if (directTenant !== null) throw new StageThisBatch();
+      batch.repeated = true;
+    }
+    piece += stageLine(directTenant ?? line.number, row, rowText(line.text));
     if (piece.length >= 65536) {
       yield piece;
       piece = '';

@@ -97,7 +97,8 @@ export class MicrosoftCallRowEntity {
   @Column({ name: 'final_sip_code', type: 'integer', nullable: true })
   finalSipCode: number | null;
 
-  @Column({ type: 'jsonb' })
+  /** The row's JSON text exactly as received (`json`: checked, not re-normalised as jsonb would). */
+  @Column({ type: 'json' })
   raw: Record<string, unknown>;
 
   @Column({ name: 'stored_at', type: 'timestamptz', default: () => 'now()' })

@@ -6,9 +6,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DataSource } from 'typeorm';
 import { Tx } from '../database/transaction';
-import { CALL_COLUMNS } from './call-row-columns';
+import { CALL_COLUMNS, CALL_ROW_CHANGED } from './call-row-columns';
 import { fastUpsertSql } from './graph-row-sql';
-import { STAGE_COLUMNS } from './ndjson-row';
+import { DIRECT_COLUMNS, STAGE_COLUMNS } from './ndjson-row';
 import { StoredCallRow, StoredDialoutAggregate } from './graph-row';
 import { MicrosoftPullEntity } from './microsoft-pull.entity';
 
@@ -30,8 +30,8 @@ export interface PullPage {
 const names = CALL_COLUMNS.map(([n]) => n);
 /**
  * One statement per batch: the parsed rows travel as one JSON parameter (money as decimal text),
- * are expanded by jsonb_to_recordset and upserted on (tenant_id, id). The raw rows come from the
- * document's own text, parsed by PostgreSQL (jsonb keeps numbers as exact numerics), matched by
+ * are expanded by jsonb_to_recordset and upserted on (tenant_id, id). The raw rows are the
+ * document's own text (json_array_elements gives each element's bytes as they are), matched by
  * their position `ord`: no JavaScript re-serialisation of the evidence.
  * A row whose stored copy is identical is left alone, so the counts say what really changed.
  */
@@ -39,12 +39,12 @@ const UPSERT_CALL_ROWS = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(ord integer, ${CALL_COLUMNS.filter(([n]) => n !== 'raw').map(([n, t]) => `${n} ${t}`).join(', ')})
 ), raw AS (
-  SELECT e.ord::integer - 1 AS ord, e.value AS raw FROM jsonb_array_elements(CASE WHEN $4 THEN $3::jsonb -> 'value' ELSE $3::jsonb END) WITH ORDINALITY AS e(value, ord)
+  SELECT e.ord::integer - 1 AS ord, e.value AS raw FROM json_array_elements(CASE WHEN $4 THEN $3::json -> 'value' ELSE $3::json END) WITH ORDINALITY AS e(value, ord)
 ), upserted AS (
   INSERT INTO microsoft_call_rows (tenant_id, ${names.join(', ')}, stored_at)
   SELECT $1::uuid, ${names.join(', ')}, now() FROM input JOIN raw USING (ord)
   ON CONFLICT (tenant_id, id) DO UPDATE SET ${names.filter((n) => n !== 'id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')}, stored_at = now()
-  WHERE microsoft_call_rows.raw IS DISTINCT FROM EXCLUDED.raw OR microsoft_call_rows.source IS DISTINCT FROM EXCLUDED.source
+  WHERE ${CALL_ROW_CHANGED}
   RETURNING (xmax = 0) AS inserted
 )
 SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM upserted`;
@@ -63,8 +63,9 @@ export interface FastUpsertCounts extends UpsertCounts {
  * toStoredRow, nothing is done (the page then goes through the row-by-row path).
  */
 const UPSERT_PAGE = fastUpsertSql({
-  // json, then each row as jsonb: cheaper than one jsonb of the whole page taken apart again.
-  elements: `SELECT a.ord - 1 AS ord, a.j::jsonb AS j FROM json_array_elements($2::json -> 'value') WITH ORDINALITY AS a(j, ord)`,
+  // json, then each row as jsonb to read its fields (cheaper than one jsonb of the whole page taken
+  // apart again); the row's own json text is stored.
+  elements: `SELECT a.ord - 1 AS ord, a.j::jsonb AS j, a.j AS raw FROM json_array_elements($2::json -> 'value') WITH ORDINALITY AS a(j, ord)`,
   source: '$3::text',
   tenant: '$1',
   allOrNothing: true,
@@ -77,15 +78,15 @@ const UPSERT_PAGE = fastUpsertSql({
 });
 
 /**
- * An import batch, mapped in Node and staged with typed columns (the raw rows parsed as jsonb by the
- * COPY): one upsert. With `repeated`, only the last line of each id is taken.
+ * An import batch, mapped in Node and staged with typed columns and the raw line (checked to be JSON
+ * by the COPY): one upsert. With `repeated`, only the last line of each id is taken.
  */
 const upsertImportStage = (repeated: boolean) => `
 WITH upserted AS (
   INSERT INTO microsoft_call_rows (tenant_id, ${names.join(', ')}, stored_at)
   SELECT $1::uuid, ${names.join(', ')}, now() FROM ${repeated ? '(SELECT DISTINCT ON (id) * FROM microsoft_import_stage ORDER BY id, line DESC) AS s' : 'microsoft_import_stage'}
   ON CONFLICT (tenant_id, id) DO UPDATE SET ${names.filter((n) => n !== 'id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')}, stored_at = now()
-  WHERE microsoft_call_rows.raw IS DISTINCT FROM EXCLUDED.raw OR microsoft_call_rows.source IS DISTINCT FROM EXCLUDED.source
+  WHERE ${CALL_ROW_CHANGED}
   RETURNING (xmax = 0) AS inserted
 )
 SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM upserted`;
@@ -147,10 +148,40 @@ export class MicrosoftLogsRepository {
     await tx.queryRunner.query(`CREATE TEMP TABLE microsoft_import_stage (${STAGE_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')}) ON COMMIT DROP`);
   }
 
-  /** COPY text (`stageLine`s) into the stage; PostgreSQL parses the raw column as jsonb. */
+  /** COPY text (`stageLine`s) into the stage; PostgreSQL checks the raw column is JSON. */
   async copyIntoImportStage(tx: Tx, copyText: Readable): Promise<void> {
     const client = (await tx.queryRunner.connect()) as PoolClient;
     await pipeline(copyText, client.query(copyFrom(`COPY microsoft_import_stage (${STAGE_COLUMNS.map(([n]) => n).join(', ')}) FROM STDIN`)));
+  }
+
+  /**
+   * COPY text (`stageLine`s starting with the tenant id) straight into microsoft_call_rows: the fast
+   * path of an import whose rows are new. Throws CallRowIdTaken when a row's id is already stored
+   * (or comes twice); the caller, inside a savepoint, then stages the batch instead.
+   */
+  async copyIntoCallRows(tx: Tx, copyText: Readable): Promise<number> {
+    const client = (await tx.queryRunner.connect()) as PoolClient;
+    const copy = client.query(copyFrom(`COPY microsoft_call_rows (${DIRECT_COLUMNS.map(([n]) => n).join(', ')}) FROM STDIN`));
+    try {
+      await pipeline(copyText, copy);
+    } catch (error) {
+      const e = error as { code?: string; constraint?: string };
+      if (e.code === '23505' && e.constraint === CALL_ROWS_KEY) throw new CallRowIdTaken();
+      throw error;
+    }
+    return copy.rowCount;
+  }
+
+  async savepoint(tx: Tx, name: string): Promise<void> {
+    await tx.queryRunner.query(`SAVEPOINT ${name}`);
+  }
+
+  async releaseSavepoint(tx: Tx, name: string): Promise<void> {
+    await tx.queryRunner.query(`RELEASE SAVEPOINT ${name}`);
+  }
+
+  async rollbackToSavepoint(tx: Tx, name: string): Promise<void> {
+    await tx.queryRunner.query(`ROLLBACK TO SAVEPOINT ${name}`);
   }
 
   /** Upserts the staged rows (a row whose stored copy is identical is left alone) and empties the stage. */
@@ -237,5 +268,15 @@ export class MicrosoftLogsRepository {
       [tenantId, fromIso, toIso, stringify(rows)],
     );
     return result.length;
+  }
+}
+
+/** microsoft_call_rows' primary key, (tenant_id, id), as the first migration named it. */
+const CALL_ROWS_KEY = 'PK_cbccda693ec15565aa007c675b6';
+
+/** A row's id is already stored for the tenant: a COPY straight into microsoft_call_rows cannot decide it. */
+export class CallRowIdTaken extends Error {
+  constructor() {
+    super('a row id of the batch is already stored');
   }
 }

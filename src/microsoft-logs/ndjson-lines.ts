@@ -9,6 +9,11 @@ export interface NdjsonLine {
   end: number;
 }
 
+export interface ReaderMark {
+  position: number;
+  lineNo: number;
+}
+
 const NEWLINE = 0x0a;
 const READ_SIZE = 1 << 16;
 
@@ -50,6 +55,20 @@ export class NdjsonReader {
       if (this.eof) return null;
       await this.fill();
     }
+  }
+
+  /** Where the reader is: `rewind` comes back here (a batch read again after its direct COPY gave way). */
+  mark(): ReaderMark {
+    return { position: this.pos + this.off, lineNo: this.lineNo };
+  }
+
+  /** Reads again from a mark (the bytes are read from the file again; nothing was kept). */
+  rewind(mark: ReaderMark): void {
+    this.buf = Buffer.alloc(0);
+    this.pos = mark.position;
+    this.off = 0;
+    this.lineNo = mark.lineNo;
+    this.eof = false;
   }
 
   private async fill(): Promise<void> {

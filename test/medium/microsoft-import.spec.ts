@@ -4,14 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CarriersService } from '../../src/carriers/carriers.service';
 import { ImportMicrosoftService } from '../../src/microsoft-logs/import.service';
+import { MicrosoftLogsRepository } from '../../src/microsoft-logs/microsoft-logs.repository';
 import { createTestApp, createTestDatabase, TestDatabase } from '../support/test-db';
 
-// NDJSON rows are mapped by PostgreSQL (graph-row-sql.ts), with toStoredRow for the rows it leaves
-// aside; a saved Graph page goes through toStoredRow alone. The same rows imported both ways must
-// be stored identically, and rejected with the same reasons.
+// NDJSON rows are scanned in Node (ndjson-row.ts) and COPYed, straight into microsoft_call_rows or
+// through the stage; a saved Graph document is parsed whole by lossless-json. Both end in
+// toStoredRow: the same rows imported both ways must be stored identically, and rejected with the
+// same reasons.
 const SQL_SIDE = 'eeeeeeee-0000-4000-8000-00000000000e';
 const NODE_SIDE = 'ffffffff-0000-4000-8000-00000000000f';
 const OTHER = '99999999-0000-4000-8000-000000000009';
+const FRESH = '88888888-0000-4000-8000-000000000008';
 
 const pstn = (id: string, fields: string) => `{"id":"${id}","callId":"c-${id}","currency":"USD","operator":"Acme",${fields}}`;
 
@@ -55,7 +58,7 @@ const CASES: string[] = [
 const COLUMNS = `id, source, call_id, user_id, user_principal_name, user_display_name, start_time, end_time, duration_seconds,
   charge::text AS charge, connection_charge::text AS connection_charge, currency, call_type, caller_number, callee_number,
   destination_context, destination_name, conference_id, license_capability, inventory_type, operator, call_duration_source,
-  tenant_country_code, usage_country_code, successful_call, final_sip_code, raw::text AS raw`;
+  tenant_country_code, usage_country_code, successful_call, final_sip_code, raw::jsonb::text AS raw`;
 
 describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped by toStoredRow', () => {
   let db: TestDatabase;
@@ -68,7 +71,7 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
     app = await createTestApp(db.url);
     const carriers = app.get(CarriersService);
     await carriers.addCarrier({ id: 'acme', name: 'Acme' });
-    for (const t of [SQL_SIDE, NODE_SIDE, OTHER]) await carriers.addTenant({ tenantId: t, carrierId: 'acme' });
+    for (const t of [SQL_SIDE, NODE_SIDE, OTHER, FRESH]) await carriers.addTenant({ tenantId: t, carrierId: 'acme' });
     imports = app.get(ImportMicrosoftService);
   });
   afterAll(async () => {
@@ -91,6 +94,12 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
       .toEqual(viaNode.problems.map((p) => [CASES[Number(/\[(\d+)\]/.exec(p.at!)![1])].slice(0, 40), p.reason]));
     expect(viaSql.rejected).toBe(13);
     expect(await stored(SQL_SIDE)).toEqual(await stored(NODE_SIDE));
+    // The NDJSON side keeps each line's own bytes as evidence (a saved document's rows are written
+    // back by lossless-json: the same JSON, compact).
+    const raws = await db.sql.query(`SELECT id, raw::text AS raw FROM microsoft_call_rows WHERE tenant_id = $1`, [SQL_SIDE]);
+    expect(raws.rows).toHaveLength(viaSql.inserted);
+    for (const r of raws.rows) expect(CASES).toContain(r.raw);
+    expect(raws.rows.find((r) => r.id === 'spaced')!.raw).toMatch(/^\{ "id" : "spaced" ,\t"callId"/);
 
     const exact = (await stored(SQL_SIDE)).filter((r) => r.id.startsWith('money') || r.id.startsWith('fraction'));
     const at = (id: string) => exact.find((r) => r.id === id);
@@ -123,12 +132,61 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
     const snapshot = async () => (await db.sql.query(`SELECT id, raw::text FROM microsoft_call_rows WHERE tenant_id = $1 ORDER BY id`, [OTHER])).rows;
     const before = await snapshot();
     expect(before).toHaveLength(3000);
+    expect(before.filter((x) => !/^\{.*\}$/.test(x.raw))).toEqual([]); // the CRLF file's \r is not part of a row
 
     // run it twice: the same rows stored; a newer copy of one row replaces the stored one
     expect(await imports.importFile(join(dir, 'repeats.ndjson'), OTHER)).toMatchObject({ inserted: 0, rejected: 2 });
     expect(await snapshot()).toEqual(before);
     writeFileSync(join(dir, 'newer.ndjson'), pstn('r-5', '"charge":0.5') + '\n');
     expect(await imports.importFile(join(dir, 'newer.ndjson'), OTHER)).toMatchObject({ inserted: 0, updated: 1, unchanged: 0 });
+  });
+
+  it('COPYs new rows straight in; a batch reaching a stored id is rolled back and staged, and so is the rest of the file', async () => {
+    const direct = jest.spyOn(app.get(MicrosoftLogsRepository), 'copyIntoCallRows');
+    const row = (i: number, charge = '0.1000000000000000001') => pstn(`n-${i}`, `"charge":${charge},"startDateTime":"2026-03-02T10:00:00.1234567Z"`);
+    const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
+    const count = async () => (await db.sql.query(`SELECT count(*)::int AS n FROM microsoft_call_rows WHERE tenant_id = $1`, [FRESH])).rows[0].n;
+
+    // the first import of a day: three batches, each COPYed straight in
+    writeFileSync(join(dir, 'day.ndjson'), range(0, 10_000).map((i) => row(i)).join('\n'));
+    expect(await imports.importFile(join(dir, 'day.ndjson'), FRESH)).toMatchObject({ rowsRead: 10_000, inserted: 10_000, updated: 0, unchanged: 0 });
+    expect(direct.mock.calls).toHaveLength(3);
+    expect(await count()).toBe(10_000);
+
+    // batch 1 new; batch 2: 100 new rows, a bad line, then stored ones (one changed); batch 3 new again
+    const lines = [
+      ...range(10_000, 14_000).map((i) => row(i)),
+      ...range(20_000, 20_100).map((i) => row(i)), '{"id":"n-bad",', row(5000, '"7.25"'), ...range(5001, 8900).map((i) => row(i)),
+      ...range(14_000, 18_000).map((i) => row(i)),
+    ];
+    writeFileSync(join(dir, 'mixed.ndjson'), lines.join('\n'));
+    direct.mockClear();
+    const mixed = await imports.importFile(join(dir, 'mixed.ndjson'), FRESH);
+    expect(mixed).toMatchObject({ rowsRead: 12_001, inserted: 8100, updated: 1, unchanged: 3899, rejected: 1 });
+    expect(mixed.problems).toEqual([{ line: 4101, reason: expect.stringMatching(/^not JSON/) }]); // reported once, though its batch was read twice
+    expect(direct.mock.calls).toHaveLength(2); // batch 2 gave way; batch 3 did not try
+    expect(await count()).toBe(18_100);
+    const charge = await db.sql.query(`SELECT id, charge::text AS charge FROM microsoft_call_rows WHERE tenant_id = $1 AND id IN ('n-5000', 'n-20000', 'n-17999') ORDER BY id`, [FRESH]);
+    expect(charge.rows).toEqual([{ id: 'n-17999', charge: '0.1000000000000000001' }, { id: 'n-20000', charge: '0.1000000000000000001' }, { id: 'n-5000', charge: '7.25' }]);
+
+    // run it twice: nothing changes (the first batch tries the direct COPY and gives way at once)
+    direct.mockClear();
+    expect(await imports.importFile(join(dir, 'mixed.ndjson'), FRESH)).toMatchObject({ inserted: 0, updated: 0, unchanged: 12_000, rejected: 1 });
+    expect(direct.mock.calls).toHaveLength(1);
+
+    // an id twice in a batch, or a line only PostgreSQL reads, stages that batch alone (last copy wins)
+    const twice = [row(30_000), row(30_001), row(30_000, '"1.5"'), ...range(30_002, 34_000).map((i) => row(i)),
+      '{"id":"n-dup-key","callId":"a","callId":"b","charge":1}', ...range(34_000, 38_000).map((i) => row(i)), ...range(38_000, 38_010).map((i) => row(i))];
+    writeFileSync(join(dir, 'twice.ndjson'), twice.join('\n'));
+    direct.mockClear();
+    expect(await imports.importFile(join(dir, 'twice.ndjson'), FRESH)).toMatchObject({ rowsRead: 8012, inserted: 8011, updated: 0, unchanged: 1, rejected: 0 }); // the first copy of n-30000 counts as unchanged, as ever
+    expect(direct.mock.calls).toHaveLength(3); // each batch tried straight in: two staged, the third stored directly
+    const last = await db.sql.query(`SELECT id, call_id, charge::text AS charge FROM microsoft_call_rows WHERE tenant_id = $1 AND id IN ('n-30000', 'n-dup-key', 'n-38009') ORDER BY id`, [FRESH]);
+    expect(last.rows).toEqual([
+      { id: 'n-30000', call_id: 'c-n-30000', charge: '1.5' }, { id: 'n-38009', call_id: 'c-n-38009', charge: '0.1000000000000000001' },
+      { id: 'n-dup-key', call_id: 'b', charge: '1' },
+    ]);
+    direct.mockRestore();
   });
 
   it('reads a line with a key given twice as PostgreSQL does (the last copy of the key), which lossless-json refuses', async () => {
