@@ -9,9 +9,10 @@ import { CarriersService } from '../carriers/carriers.service';
 import { invalidInput, notFound } from '../common/ocrecon-error';
 import { copyText } from '../database/copy-text';
 import { TransactionRunner } from '../database/transaction';
-import { makeRowValidator, resolveColumns, RowProblem } from './cdr-row';
+import { RowProblem } from './cdr-row';
 import { CarrierFilesRepository, FinalizeCounts, RecordIdTaken } from './carrier-files.repository';
 import { CANONICAL_PROFILE, CarrierFileProfile, parseProfile } from './profile';
+import { ParseStats, RecordSink } from './record-sink';
 
 export interface IngestRequest {
   carrierId: string;
@@ -191,59 +192,35 @@ export class IngestService {
     const hash = createHash('sha256');
     const stats: ParseStats = { rowsRead: 0, rejectedLines: 0, validRows: 0 };
     const parser = parse({ delimiter: profile.delimiter, bom: true, relax_column_count: true, skip_records_with_error: true });
-    let validate: ReturnType<typeof makeRowValidator> | null = null;
-    let nextLine = 1;
-    let buffer = '';
+    const sink = new RecordSink(profile, row, problem, stats);
     const out = new Transform({
       writableObjectMode: true,
       transform(fields: string[], _enc, done) {
-        const line = nextLine;
-        nextLine += 1;
-        for (const f of fields) if (f.length > 0 && f.indexOf('\n') >= 0) nextLine += f.split('\n').length - 1;
         try {
-          if (!validate) {
-            if (profile.header) {
-              validate = makeRowValidator(profile, resolveColumns(profile, fields), fields);
-              return done();
-            }
-            validate = makeRowValidator(profile, resolveColumns(profile, null), null);
-          }
-          if (fields.length === 1 && fields[0].trim() === '') return done(); // a blank line
-          stats.rowsRead += 1;
-          const result = validate(fields, line);
-          if (result.ok) {
-            stats.validRows += 1;
-            buffer += row(result.copyFields);
-          } else {
-            stats.rejectedLines += 1;
-            for (const p of result.problems) buffer += problem(p);
-          }
-          if (buffer.length >= 65536) {
-            this.push(buffer);
-            buffer = '';
-          }
+          sink.record(fields);
+          if (sink.text.length >= 65536) this.push(sink.take());
           done();
         } catch (error) {
           done(error as Error);
         }
       },
       flush(done) {
-        if (!validate && profile.header) return done(invalidInput('the file is empty: no header row'));
-        if (buffer) this.push(buffer);
-        buffer = '';
+        try {
+          sink.finish();
+        } catch (error) {
+          return done(error as Error);
+        }
+        const rest = sink.take();
+        if (rest) this.push(rest);
         done();
       },
     });
     parser.on('skip', (err: Error & { lines?: number }) => {
-      const line = err.lines ?? nextLine;
-      stats.rowsRead += 1;
-      stats.rejectedLines += 1;
       try {
-        buffer += problem({ line, column: '', reason: `malformed CSV: ${err.message}` });
+        sink.skipped(err);
       } catch (error) {
         out.destroy(error as Error);
       }
-      nextLine = line + 1;
     });
     const tap = new PassThrough();
     let bytesRead = 0;
@@ -258,12 +235,6 @@ export class IngestService {
     input.pipe(tap).pipe(parser).pipe(out);
     return { text: out as Readable, stats, sha256: () => hash.digest('hex') };
   }
-}
-
-interface ParseStats {
-  rowsRead: number;
-  rejectedLines: number;
-  validRows: number;
 }
 
 /** More bad rows than the fast path keeps in memory: the staging path stores them as it goes. */
