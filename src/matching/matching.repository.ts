@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { appendFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { Tx } from '../database/transaction';
+import * as F from './fast-path.sql';
 import * as Q from './matching.sql';
 
 export interface StagedCounts {
@@ -73,8 +74,15 @@ export class MatchingRepository {
     ]);
   }
 
-  /** Stages both sides of the window with its margins, and the days without carrier data. */
-  async stageWindow(tx: Tx, carrierId: string, from: string, to: string, nearSeconds: number, farSeconds: number): Promise<StagedCounts> {
+  /**
+   * Pairs the common case straight from the base tables (fast-path.sql.ts: a call id on one row of each
+   * side), sums and checksums both sides, and stages the rows left for the full pipeline, with the days
+   * without carrier data. Returns the rows looked at per side and the pairs made.
+   */
+  async stageWindow(
+    tx: Tx, carrierId: string, from: string, to: string, nearSeconds: number, farSeconds: number,
+    rules: { callIdWindowSeconds: number; durationTolerance: string; chargeTolerance: string },
+  ): Promise<StagedCounts & { callIdPairs: number }> {
     const q = tx.queryRunner;
     const margins = [carrierId, from, to, nearSeconds, farSeconds];
     const [far] = await timed<{ has_rows: boolean }[]>(tx, 'far margin', Q.FAR_MARGIN_HAS_ROWS, margins);
@@ -82,15 +90,27 @@ export class MatchingRepository {
       await timed(tx, 'ids', Q.STAGE_WINDOW_CALL_IDS, [carrierId, from, to]);
       await q.query(`ANALYZE rc_ids`);
     }
-    await timed(tx, 'stage microsoft', Q.stageMicrosoft(far.has_rows), margins);
-    await timed(tx, 'stage carrier', Q.stageCarrier(far.has_rows), margins);
+    // Grouping 1,000,000 call id hashes: a sort is about twice as fast as a hash table here.
+    await q.query(`SET LOCAL enable_hashagg = off`);
+    await timed(tx, 'shared call ids', F.STAGE_SHARED_CALL_IDS(far.has_rows), margins);
+    await q.query(`SET LOCAL enable_hashagg = on`);
+    await q.query(`ANALYZE rc_multi`);
+    await timed(tx, 'scan sums', F.STAGE_SCAN_SUMS(far.has_rows), margins);
+    await timed(tx, 'joined', F.STAGE_JOINED(far.has_rows), [...margins, rules.callIdWindowSeconds, rules.durationTolerance, rules.chargeTolerance]);
+    await q.query(`ANALYZE rc_j (id, cdr_id, paired, file_id)`);
+    await timed(tx, 'stage microsoft', Q.STAGE_MICROSOFT);
+    await timed(tx, 'stage carrier', Q.STAGE_CARRIER);
     await q.query(Q.STAGE_DAYS_WITHOUT_CARRIER_DATA, [carrierId, from, to]);
     await q.query(Q.CREATE_PAIRS);
     // Statistics for the columns the later passes join and filter on (all columns: twice the time).
     await timed(tx, 'analyze', `ANALYZE rc_m (mk, call_id, tenant_id, start_time, ids_n); ANALYZE rc_c (cr, call_id, tenant_id, start_time, ids_n, dup)`);
-    const [m] = await q.query(`SELECT count(*)::int AS n FROM rc_m`);
-    const [c] = await q.query(`SELECT count(*)::int AS n FROM rc_c`);
-    return { microsoft: m.n, carrier: c.n };
+    const [n] = await q.query(
+      `SELECT (SELECT coalesce(sum(n), 0) FROM rc_scan WHERE side = 'microsoft')::int AS microsoft,
+              (SELECT coalesce(sum(n), 0) FROM rc_scan WHERE side = 'carrier')::int AS carrier,
+              (SELECT count(*) FROM rc_m)::int AS staged`,
+    );
+    // The fast path's pairs: every Microsoft row not staged.
+    return { microsoft: n.microsoft, carrier: n.carrier, callIdPairs: n.microsoft - n.staged };
   }
 
   /**

@@ -130,7 +130,9 @@ export class MatchingService {
       const runId = await this.matching.createRun(tx, {
         carrierId: carrier.id, from: window.fromIso, to: window.toIso, ruleSetVersion: RULE_SET_VERSION, settings,
       });
-      await this.matching.stageWindow(tx, carrier.id, window.fromIso, window.toIso, settings.nearMarginSeconds, settings.farMarginSeconds);
+      const staged = await this.matching.stageWindow(tx, carrier.id, window.fromIso, window.toIso, settings.nearMarginSeconds, settings.farMarginSeconds, {
+        callIdWindowSeconds: rules.callIdWindowSeconds, durationTolerance: plain(rules.durationToleranceSeconds), chargeTolerance: plain(rules.chargeTolerance),
+      });
       const pairs = await this.matching.pairRows(
         tx, rules.callIdWindowSeconds, rules.matchWindowSeconds, plain(rules.durationToleranceSeconds), plain(rules.chargeTolerance),
       );
@@ -170,7 +172,7 @@ export class MatchingService {
         moneyDelta: single ? (only?.moneyDelta ?? '0') : null,
         currency: single ? (only?.currency ?? null) : null,
         totalsByCurrency,
-        pairs: { callId: pairs.callId, numbersAndTime: pairs.numbersAndTime },
+        pairs: { callId: staged.callIdPairs + pairs.callId, numbersAndTime: pairs.numbersAndTime },
         daysWithoutCarrierData,
         discrepancies: stored,
         controls,

@@ -38,7 +38,7 @@ const trimmedCallId = (c: string) => `nullif(btrim(${c}), '')`;
  * (case-insensitive). The names as written are tried first: lower() per row costs about 1 µs, and
  * nearly every row spells its operator exactly as configured.
  */
-const microsoftScope = `
+export const microsoftScope = `
   SELECT m.* FROM microsoft_call_rows m
   JOIN tenants t ON t.carrier_id = $1 AND t.tenant_id = m.tenant_id
   WHERE m.source = 'pstn'
@@ -68,7 +68,7 @@ export const FAR_MARGIN_HAS_ROWS = `
  * temporary table they can scan the base table with parallel workers, which also evaluate the
  * Microsoft number normalisation (stage Microsoft about 20% faster at 1M rows).
  */
-const farById = (farIds: boolean, callId: string) => (farIds ? `OR ${trimmedCallId(callId)} IN (SELECT call_id FROM rc_ids)` : '');
+export const farById = (farIds: boolean, callId: string) => (farIds ? `OR ${trimmedCallId(callId)} IN (SELECT call_id FROM rc_ids)` : '');
 
 /** Call ids of rows (either side) starting in the window: rows sharing one are loaded from the far margin. */
 export const STAGE_WINDOW_CALL_IDS = `
@@ -77,55 +77,50 @@ export const STAGE_WINDOW_CALL_IDS = `
   UNION
   SELECT ${trimmedCallId('call_id')} FROM carrier_cdrs WHERE carrier_id = $1 AND start_time >= $2 AND start_time < $3`;
 
+/** A carrier row's record ref (`record_id`, or `<file name>:<line>`); `f` is its carrier_files row. */
+const carrierRefSql = (c: string) => `coalesce(${c}.record_id, f.file_name || ':' || ${c}.line)`;
+/** The carrier part of the natural key (classify.ts naturalKey). */
+const carrierRefKeySql = (c: string) => `coalesce('id:' || ${c}.record_id, 'file:' || ${c}.file_id || ':' || ${c}.line)`;
+
 /**
- * The Microsoft rows the window looks at (reconcile-reference.ts selectInputs): the window widened by
- * the near margin, and rows sharing a call id with an in-window row within the far margin.
+ * The Microsoft rows the fast path (fast-path.sql.ts STAGE_JOINED) did not pair, for rules 2 and 3.
  * mk identifies a row (no order: the tie-breaks use the row id and tenant themselves); ids_n counts
- * the staged rows with its call id (CANDIDATES_BY_CALL_ID: a call id on one row per side pairs at once).
+ * the staged rows with its call id (PAIR_SINGLE_CALL_IDS). Every row of a call id on several rows of
+ * either side is here, so the counts are those of the whole window.
  */
-export const stageMicrosoft = (farIds: boolean) => `
+export const STAGE_MICROSOFT = `
   CREATE TEMP TABLE rc_m ON COMMIT DROP AS
   SELECT row_number() OVER ()::int AS mk, count(*) OVER (PARTITION BY s.call_id COLLATE "C")::int AS ids_n,
-         s.tenant_id, s.id, s.call_id, s.start_time, s.duration_seconds::numeric AS dur,
-         coalesce(s.duration_seconds, 0)::numeric AS dur0,
-         coalesce(s.charge, 0) + coalesce(s.connection_charge, 0) AS total,
-         nullif(upper(btrim(s.currency)), '') AS currency, s.caller, s.callee
+         s.tenant_id, s.id, s.call_id, s.start_time, s.dur, s.dur0, s.total, s.currency, s.caller, s.callee
   FROM (
-    SELECT m.tenant_id, m.id, ${trimmedCallId('m.call_id')} AS call_id, m.start_time, m.duration_seconds, m.charge, m.connection_charge,
-           m.currency, ${microsoftNumberSql('m.caller_number')} AS caller, ${microsoftNumberSql('m.callee_number')} AS callee
-    FROM (${microsoftScope}) m
-    WHERE m.start_time >= $2::timestamptz - make_interval(secs => $5) AND m.start_time < $3::timestamptz + make_interval(secs => $5)
-      AND ((m.start_time >= $2::timestamptz - make_interval(secs => $4) AND m.start_time < $3::timestamptz + make_interval(secs => $4))
-           ${farById(farIds, 'm.call_id')})
+    SELECT j.tenant_id, j.id, j.call_id, j.start_time, j.dur, j.dur0, j.total, j.currency,
+           ${microsoftNumberSql('j.caller_number')} AS caller, ${microsoftNumberSql('j.callee_number')} AS callee
+    FROM rc_j j WHERE j.id IS NOT NULL AND NOT j.paired
     -- OFFSET 0 keeps this subquery from being flattened, so the normalisation is evaluated once per row.
     OFFSET 0
   ) s`;
 
 /**
- * The carrier rows the window looks at, with rule 1 applied: among rows equal in (call id, start,
- * numbers, duration and money total as numbers, currency) the one ingested first (lowest id) takes
- * part in matching, each other one is a duplicate. cr identifies a row: carrier_cdrs.id (no order is
- * needed: the tie-breaks use the record ref and ingest order themselves); ids_n counts the staged
- * rows with its call id (duplicates included). Both windows share one sort (the call id, bytewise, first).
+ * The carrier rows the fast path did not pair, with rule 1 applied: among rows equal in (call id,
+ * start, numbers, duration and money total as numbers, currency) the one ingested first (lowest id)
+ * takes part in matching, each other one is a duplicate. The rows of such a group share a call id (on
+ * several rows, so not paired by the fast path) or have none: all of them are here. cr identifies a
+ * row: carrier_cdrs.id (no order is needed: the tie-breaks use the record ref and ingest order
+ * themselves); ids_n counts the staged rows with its call id (duplicates included). Both windows
+ * share one sort (the call id, bytewise, first).
  */
-export const stageCarrier = (farIds: boolean) => `
+export const STAGE_CARRIER = `
   CREATE TEMP TABLE rc_c ON COMMIT DROP AS
   SELECT s.cdr_id AS cr, s.*,
          row_number() OVER (PARTITION BY coalesce(s.call_id, '') COLLATE "C", s.start_time, s.caller, s.callee, s.dur, s.total, coalesce(s.currency, '')
                             ORDER BY s.cdr_id) > 1 AS dup,
          count(*) OVER (PARTITION BY coalesce(s.call_id, '') COLLATE "C")::int AS ids_n
   FROM (
-    SELECT c.id AS cdr_id,
-           coalesce(c.record_id, f.file_name || ':' || c.line) AS ref,
-           coalesce('id:' || c.record_id, 'file:' || c.file_id || ':' || c.line) AS ref_key,
-           ${trimmedCallId('c.call_id')} AS call_id, c.tenant_id, c.start_time, c.duration_seconds AS dur,
-           coalesce(c.charge, 0) + coalesce(c.connection_charge, 0) AS total,
-           nullif(upper(btrim(c.currency)), '') AS currency, c.caller_number AS caller, c.callee_number AS callee
-    FROM carrier_cdrs c JOIN carrier_files f ON f.id = c.file_id
-    WHERE c.carrier_id = $1
-      AND c.start_time >= $2::timestamptz - make_interval(secs => $5) AND c.start_time < $3::timestamptz + make_interval(secs => $5)
-      AND ((c.start_time >= $2::timestamptz - make_interval(secs => $4) AND c.start_time < $3::timestamptz + make_interval(secs => $4))
-           ${farById(farIds, 'c.call_id')})
+    SELECT j.cdr_id, ${carrierRefSql('j')} AS ref, ${carrierRefKeySql('j')} AS ref_key,
+           j.c_call_id AS call_id, j.c_tenant_id AS tenant_id, j.c_start AS start_time, j.c_dur AS dur, j.c_total AS total,
+           j.c_currency AS currency, j.c_caller AS caller, j.c_callee AS callee
+    FROM rc_j j JOIN carrier_files f ON f.id = j.file_id
+    WHERE j.cdr_id IS NOT NULL AND NOT j.paired
   ) s`;
 
 /**
@@ -141,7 +136,7 @@ export const CREATE_PAIRS = `
  * CURRENCY_MISMATCH (rules § Classification): both sides carry money and the currencies are not one
  * known currency. Arguments: Microsoft total and currency, carrier total and currency.
  */
-const currencyMismatchSql = (mTotal: string, mCur: string, cTotal: string, cCur: string) =>
+export const currencyMismatchSql = (mTotal: string, mCur: string, cTotal: string, cCur: string) =>
   `(${mTotal} <> 0 AND ${cTotal} <> 0 AND (${mCur} IS NULL OR ${cCur} IS NULL OR ${mCur} <> ${cCur}))`;
 
 /**
@@ -309,15 +304,22 @@ export const STAGE_UNPAIRED_CARRIER = `
  */
 export const STAGE_FOUND = `
   CREATE TEMP TABLE rc_found ON COMMIT DROP AS
-  WITH pairs AS (
+  WITH both_sides AS (
     SELECT m.tenant_id AS m_tenant, m.id AS m_id, m.call_id AS m_call, m.start_time AS m_start, m.dur AS m_dur, m.dur0, m.total AS m_total,
-           m.currency AS m_cur, c.*, p.method,
-           -- CURRENCY_MISMATCH: both sides carry money and the currencies are not one known currency.
-           ${currencyMismatchSql('m.total', 'm.currency', 'c.total', 'c.currency')} AS cur_mismatch
+           m.currency AS m_cur, c.call_id, c.cdr_id, c.ref, c.ref_key, c.dur, c.total, c.currency, p.method
     FROM rc_pairs p JOIN rc_m m USING (mk) JOIN rc_c c USING (cr)
     -- Only pairs for which some rule may fail (rc_pairs.fails, from the candidate step): the few percent
     -- that give discrepancies, instead of every pair of the window.
     WHERE p.fails AND m.start_time >= $1 AND m.start_time < $2
+    UNION ALL
+    -- The fast path's pairs (rc_j: rule 2, a call id on one row of each side), likewise only those that may fail.
+    SELECT j.tenant_id, j.id, j.call_id, j.start_time, j.dur, j.dur0, j.total, j.currency, j.c_call_id, j.cdr_id,
+           ${carrierRefSql('j')}, ${carrierRefKeySql('j')}, j.c_dur, j.c_total, j.c_currency, 'CALL_ID'
+    FROM rc_j j JOIN carrier_files f ON f.id = j.file_id
+    WHERE j.paired AND j.fails AND j.start_time >= $1 AND j.start_time < $2
+  ), pairs AS (
+    -- CURRENCY_MISMATCH: both sides carry money and the currencies are not one known currency.
+    SELECT b.*, ${currencyMismatchSql('b.m_total', 'b.m_cur', 'b.total', 'b.currency')} AS cur_mismatch FROM both_sides b
   )
   SELECT k.kind, p.m_tenant AS tenant_id, coalesce(p.m_call, p.call_id) AS call_id, p.m_tenant AS microsoft_tenant_id, p.m_id AS microsoft_row_id,
          p.cdr_id AS carrier_cdr_id, p.ref AS carrier_record_ref, p.ref_key AS carrier_ref_key, p.m_start AS start_time,
@@ -382,28 +384,28 @@ export const COUNT_FOUND = `SELECT kind, count(*)::int AS n FROM rc_found GROUP 
 
 /**
  * Calls, seconds and money of each side's rows starting in the window [$1, $2), per side, UTC day,
- * tenant and currency of money, in one scan of each staged table: what WINDOW_TOTALS and
- * INSERT_CONTROLS report. A carrier row is counted under its own tenant, or its Microsoft partner's
- * when it names none (only those rows look up their pair). `unpaired` counts the Microsoft rows
- * without a pair (rc_um), so matched calls = calls − unpaired without joining rc_pairs again.
- * Rows whose total is 0 carry no money and no currency (has_money false).
+ * tenant and currency of money: what WINDOW_TOTALS and INSERT_CONTROLS report. From the aggregate scan
+ * of each side (rc_scan), except carrier rows naming no tenant: those are counted under their Microsoft
+ * partner's tenant (a fast-path pair in rc_j, or a pair of the staged pipeline), or under none when
+ * unpaired. `unpaired` counts the Microsoft rows without a pair (rc_um), so matched calls = calls −
+ * unpaired. Rows whose total is 0 carry no money and no currency (has_money false).
  */
 export const STAGE_WINDOW_SUMS = `
   CREATE TEMP TABLE rc_sums ON COMMIT DROP AS
-  SELECT x.side, (x.start_time AT TIME ZONE 'UTC')::date AS day, x.tenant_id, x.total <> 0 AS has_money,
-         CASE WHEN x.total <> 0 THEN x.currency END AS currency,
-         count(*) FILTER (WHERE NOT x.unpaired)::int AS calls, count(*) FILTER (WHERE x.unpaired)::int AS unpaired,
-         coalesce(sum(x.dur) FILTER (WHERE NOT x.unpaired), 0) AS seconds, coalesce(sum(x.total) FILTER (WHERE NOT x.unpaired), 0) AS money
+  SELECT side, day, tenant_id, has_money, currency, sum(calls)::int AS calls, sum(unpaired)::int AS unpaired,
+         coalesce(sum(seconds), 0) AS seconds, coalesce(sum(money), 0) AS money
   FROM (
-    SELECT 'microsoft' AS side, start_time, tenant_id, dur0 AS dur, total, currency, false AS unpaired FROM rc_m WHERE start_time >= $1 AND start_time < $2
+    SELECT side, day, tenant_id, has_money, currency, n AS calls, 0 AS unpaired, seconds, money
+    FROM rc_scan WHERE w AND (side = 'microsoft' OR tenant_id IS NOT NULL)
     UNION ALL
-    SELECT 'microsoft', start_time, tenant_id, dur0, total, currency, true FROM rc_um
+    SELECT 'microsoft', (start_time AT TIME ZONE 'UTC')::date, tenant_id, total <> 0, CASE WHEN total <> 0 THEN currency END, 0, 1, 0, 0 FROM rc_um
     UNION ALL
-    SELECT 'carrier', start_time, tenant_id, dur, total, currency, false FROM rc_c WHERE start_time >= $1 AND start_time < $2 AND tenant_id IS NOT NULL
-    UNION ALL
-    SELECT 'carrier', c.start_time, m.tenant_id, c.dur, c.total, c.currency, false
+    SELECT 'carrier', (c.start_time AT TIME ZONE 'UTC')::date, m.tenant_id, c.total <> 0, CASE WHEN c.total <> 0 THEN c.currency END, 1, 0, c.dur, c.total
     FROM rc_c c LEFT JOIN rc_pairs p ON p.cr = c.cr LEFT JOIN rc_m m ON m.mk = p.mk
     WHERE c.start_time >= $1 AND c.start_time < $2 AND c.tenant_id IS NULL
+    UNION ALL
+    SELECT 'carrier', (j.c_start AT TIME ZONE 'UTC')::date, j.tenant_id, j.c_total <> 0, CASE WHEN j.c_total <> 0 THEN j.c_currency END, 1, 0, j.c_dur, j.c_total
+    FROM rc_j j WHERE j.paired AND j.c_tenant_id IS NULL AND j.c_start >= $1 AND j.c_start < $2
   ) x
   GROUP BY 1, 2, 3, 4, 5`;
 
@@ -416,21 +418,11 @@ export const WINDOW_TOTALS = `
          coalesce(sum(money) FILTER (WHERE side = 'carrier'), 0)::text AS carrier_total
   FROM rc_sums WHERE has_money GROUP BY currency ORDER BY currency NULLS FIRST`;
 
-/**
- * What the run saw: rows looked at per side, and an order-independent checksum of their matching
- * fields: the sum of one 64-bit hash per row. hash_record_extended hashes each field with its type's
- * own hash function (exact: a timestamptz by its microseconds, a numeric by its value, so 1.5 = 1.50),
- * a NULL field as 0, and mixes them by position. About 3 times cheaper than md5 of the row as text,
- * which needed every number and time turned into text first.
- */
+/** What the run saw: rows looked at and the input checksum per side (from rc_scan, fast-path.sql.ts STAGE_SCAN_SUMS). */
 export const INPUT_CHECKSUMS = `
-  SELECT 'microsoft' AS side, count(*)::int AS rows,
-         coalesce(sum(hash_record_extended(ROW(tenant_id, id, call_id, start_time, dur, total, currency, caller, callee), 0)), 0)::text AS checksum
-  FROM rc_m
-  UNION ALL
-  SELECT 'carrier', count(*)::int,
-         coalesce(sum(hash_record_extended(ROW(ref_key, call_id, tenant_id, start_time, dur, total, currency, caller, callee), 0)), 0)::text
-  FROM rc_c`;
+  SELECT s.side, coalesce(sum(r.n), 0)::int AS rows, coalesce(sum(r.checksum), 0)::text AS checksum
+  FROM (VALUES ('microsoft'), ('carrier')) s(side) LEFT JOIN rc_scan r ON r.side = s.side
+  GROUP BY s.side`;
 
 /**
  * Summary controls per tenant and UTC day of the window (from rc_sums): calls, seconds and money on

@@ -1,0 +1,116 @@
+/**
+ * The common case, straight from the base tables: a call id on exactly one row of each side (about 97%
+ * of calls) can only pair those two rows, so rule 2 pairs them whatever their place in the greedy order,
+ * and nothing else can claim either row. Such pairs are made and classified in one hash join of the
+ * two sides (the shape of the bare join floor); only the other rows (call ids on several rows, no call
+ * id, no partner, a partner refused by tenant or time) are written out, for the staged pipeline in
+ * matching.sql.ts. Counts, checksums and the window's sums come from one aggregate scan of each side.
+ *
+ * Parameters shared by these statements: $1 carrier id, $2 window from, $3 window to, $4 near margin
+ * (seconds), $5 far margin (seconds).
+ */
+import { currencyMismatchSql, farById, microsoftScope } from './matching.sql';
+
+/** The window's Microsoft rows (reconcile-reference.ts selectInputs), columns as stored, the call id trimmed. */
+export const microsoftRows = (farIds: boolean) => `
+  SELECT m.tenant_id, m.id, nullif(btrim(m.call_id), '') AS call_id, m.start_time, m.duration_seconds, m.charge, m.connection_charge,
+         m.currency, m.caller_number, m.callee_number
+  FROM (${microsoftScope}) m
+  WHERE m.start_time >= $2::timestamptz - make_interval(secs => $5) AND m.start_time < $3::timestamptz + make_interval(secs => $5)
+    AND ((m.start_time >= $2::timestamptz - make_interval(secs => $4) AND m.start_time < $3::timestamptz + make_interval(secs => $4))
+         ${farById(farIds, 'm.call_id')})`;
+
+/** The window's carrier rows, columns as stored, the call id trimmed. */
+export const carrierRows = (farIds: boolean) => `
+  SELECT c.id, c.record_id, c.file_id, c.line, nullif(btrim(c.call_id), '') AS call_id, c.tenant_id, c.start_time, c.duration_seconds,
+         c.charge, c.connection_charge, c.currency, c.caller_number, c.callee_number
+  FROM carrier_cdrs c
+  WHERE c.carrier_id = $1
+    AND c.start_time >= $2::timestamptz - make_interval(secs => $5) AND c.start_time < $3::timestamptz + make_interval(secs => $5)
+    AND ((c.start_time >= $2::timestamptz - make_interval(secs => $4) AND c.start_time < $3::timestamptz + make_interval(secs => $4))
+         ${farById(farIds, 'c.call_id')})`;
+
+/**
+ * Call ids on more than one row of a side, as 64-bit hashes of the trimmed call id (a collision only
+ * sends a few more rows through the staged pipeline, which decides them exactly). Sorting 8-byte keys
+ * is about twice as fast here as hashing 1,000,000 groups (the repository turns hash aggregation off
+ * for this statement).
+ */
+export const STAGE_SHARED_CALL_IDS = (farIds: boolean) => `
+  CREATE TEMP TABLE rc_multi ON COMMIT DROP AS
+  SELECT h FROM (SELECT hashtextextended(call_id, 0) AS h FROM (${microsoftRows(farIds)}) m WHERE call_id IS NOT NULL) m GROUP BY h HAVING count(*) > 1
+  UNION ALL
+  SELECT h FROM (SELECT hashtextextended(call_id, 0) AS h FROM (${carrierRows(farIds)}) c WHERE call_id IS NOT NULL) c GROUP BY h HAVING count(*) > 1`;
+
+/**
+ * What the run saw of each side, in one aggregate scan of each: rows and the input checksum over every
+ * row looked at (the sum of a 64-bit hash_record_extended of the row's stored matching fields, each
+ * hashed exactly by its type: order-independent), and, for rows starting in the window, calls, seconds
+ * and money per UTC day, tenant and currency of money (a carrier row's own tenant; rows naming none are
+ * summed later, under their partner's tenant). `w`: in the window (the other rows form one group per side).
+ */
+export const STAGE_SCAN_SUMS = (farIds: boolean) => `
+  CREATE TEMP TABLE rc_scan ON COMMIT DROP AS
+  ${scanSums('microsoft', microsoftRows(farIds), 'coalesce(r.duration_seconds, 0)',
+    'r.tenant_id, r.id, r.call_id, r.start_time, r.duration_seconds, r.charge, r.connection_charge, r.currency, r.caller_number, r.callee_number')}
+  UNION ALL
+  ${scanSums('carrier', carrierRows(farIds), 'r.duration_seconds',
+    'r.record_id, r.file_id, r.line, r.call_id, r.tenant_id, r.start_time, r.duration_seconds, r.charge, r.connection_charge, r.currency, r.caller_number, r.callee_number')}`;
+
+/**
+ * One side's part of STAGE_SCAN_SUMS. The per-row values are computed below an OFFSET 0 (in the
+ * parallel workers, once per row); the few groups are then summed by a hash aggregate.
+ */
+const scanSums = (side: string, rows: string, seconds: string, hashed: string) => `
+  SELECT '${side}' AS side, w, day, tenant_id, has_money, currency, count(*)::int AS n, coalesce(sum(seconds), 0) AS seconds,
+         coalesce(sum(total), 0) AS money, coalesce(sum(h), 0) AS checksum
+  FROM (
+    SELECT w, CASE WHEN w THEN day END AS day, CASE WHEN w THEN tenant_id END AS tenant_id, w AND total <> 0 AS has_money,
+           CASE WHEN w AND total <> 0 THEN currency END AS currency, CASE WHEN w THEN seconds END AS seconds, CASE WHEN w THEN total END AS total, h
+    FROM (
+      SELECT r.start_time >= $2 AND r.start_time < $3 AS w, (r.start_time AT TIME ZONE 'UTC')::date AS day, r.tenant_id,
+             coalesce(r.charge, 0) + coalesce(r.connection_charge, 0) AS total, nullif(upper(btrim(r.currency)), '') AS currency,
+             ${seconds} AS seconds, hash_record_extended(ROW(${hashed}), 0) AS h
+      FROM (${rows}) r
+      OFFSET 0
+    ) x
+  ) y
+  GROUP BY w, day, tenant_id, has_money, currency`;
+
+/**
+ * The hash join of both sides on the call id: the shape of the bare join floor. A pair is made here
+ * (`paired`) when its call id is on one row of each side (not in rc_multi) and rule 2's conditions hold
+ * (|Δstart| ≤ callIdWindowSeconds $6, tenants equal when both are named): such a pair is made by
+ * rule 2 whatever its place in the greedy order, and touches no other row. Written out: every row not
+ * paired here (the staged pipeline's input, matching.sql.ts stageMicrosoft / stageCarrier), the pairs
+ * some classification rule may fail for (`fails`, as pairFailsSql: $7 duration and $8 charge
+ * tolerance), and the pairs whose carrier row names no tenant (the controls count it under the
+ * Microsoft row's). The common pair that agrees is not written at all.
+ */
+export const STAGE_JOINED = (farIds: boolean) => `
+  CREATE TEMP TABLE rc_j ON COMMIT DROP AS
+  SELECT j.*
+  FROM (
+    SELECT m.tenant_id, m.id, m.call_id, m.start_time, m.dur, m.dur0, m.total, m.currency, m.caller_number, m.callee_number,
+           c.cdr_id, c.record_id, c.file_id, c.line, c.c_call_id, c.c_tenant_id, c.c_start, c.c_dur, c.c_total, c.c_currency, c.c_caller, c.c_callee,
+           coalesce(c.c_tenant_id IS NULL OR c.c_tenant_id = m.tenant_id, false)
+             AND coalesce(c.c_start BETWEEN m.start_time - make_interval(secs => $6) AND m.start_time + make_interval(secs => $6), false) AS paired,
+           coalesce(abs(c.c_dur - m.dur0) > $7 OR ${currencyMismatchSql('m.total', 'm.currency', 'c.c_total', 'c.c_currency')}
+                    OR abs(c.c_total - m.total) > $8, true) AS fails
+    FROM (
+      SELECT m.tenant_id, m.id, m.call_id, m.start_time, m.duration_seconds::numeric AS dur, coalesce(m.duration_seconds, 0)::numeric AS dur0,
+             coalesce(m.charge, 0) + coalesce(m.connection_charge, 0) AS total, nullif(upper(btrim(m.currency)), '') AS currency,
+             m.caller_number, m.callee_number, hashtextextended(m.call_id, 0) IN (SELECT h FROM rc_multi) AS shared
+      FROM (${microsoftRows(farIds)}) m
+      -- OFFSET 0: each row's values are computed once, below the join.
+      OFFSET 0
+    ) m
+    FULL JOIN (
+      SELECT c.id AS cdr_id, c.record_id, c.file_id, c.line, c.call_id AS c_call_id, c.tenant_id AS c_tenant_id, c.start_time AS c_start,
+             c.duration_seconds AS c_dur, coalesce(c.charge, 0) + coalesce(c.connection_charge, 0) AS c_total,
+             nullif(upper(btrim(c.currency)), '') AS c_currency, c.caller_number AS c_caller, c.callee_number AS c_callee
+      FROM (${carrierRows(farIds)}) c
+      OFFSET 0
+    ) c ON c.c_call_id = m.call_id AND NOT m.shared
+  ) j
+  WHERE NOT j.paired OR j.fails OR j.c_tenant_id IS NULL`;
