@@ -35,6 +35,16 @@ export class AppConfig {
   @Max(65535)
   PORT: number = 3000;
 
+  /**
+   * The address `serve` listens on. Loopback unless opened on purpose (`0.0.0.0` or `::` behind a
+   * load balancer or in a container): the server answers with customer data.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? '127.0.0.1' : value))
+  @Matches(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/, {
+    message: '$property must be a host name or an IP address to listen on',
+  })
+  HOST: string = '127.0.0.1';
+
   /** Absent: info for `ocrecon serve` (JSON on stdout), warn for the other commands (on stderr). */
   @IsOptional()
   @Transform(emptyToUndefined)

@@ -25,13 +25,14 @@ export class ServerModule {
   }
 }
 
-/** Builds and starts the HTTP server on config PORT (0: any free port). */
+/** Builds and starts the HTTP server on config HOST and PORT (0: any free port); the URL names the address bound. */
 export async function startServer(options: RuntimeOptions): Promise<{ app: INestApplication; url: string }> {
   const app = await NestFactory.create(ServerModule.register(options), { bufferLogs: true, forceCloseConnections: true });
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  await app.listen(options.config.PORT);
+  await app.listen(options.config.PORT, options.config.HOST);
   const address = app.getHttpServer().address();
-  const port = typeof address === 'object' && address ? address.port : options.config.PORT;
-  return { app, url: `http://127.0.0.1:${port}` };
+  if (typeof address !== 'object' || !address) return { app, url: `http://${options.config.HOST}:${options.config.PORT}` };
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return { app, url: `http://${host}:${address.port}` };
 }

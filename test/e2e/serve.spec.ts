@@ -30,7 +30,7 @@ function serve(env: Record<string, string>): Promise<Server> {
     child.stderr!.on('data', (d) => (err += d));
     child.stdout!.on('data', (d) => {
       out += d;
-      const m = /^ocrecon: listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
+      const m = /^ocrecon: listening on (http:\/\/\S+:\d+)$/m.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve({
@@ -78,6 +78,8 @@ describe('ocrecon serve', () => {
 
     const server = await serve({ ...env, LOG_LEVEL: 'debug' });
     try {
+      // HOST unset: loopback only.
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const health = await fetch(`${server.url}/health`, { headers: { 'x-request-id': 'probe-42' } });
       expect(health.status).toBe(200);
       expect(health.headers.get('x-request-id')).toBe('probe-42');
@@ -124,9 +126,12 @@ describe('ocrecon serve', () => {
     await admin.query(`DROP DATABASE IF EXISTS ${name}`);
     await admin.query(`CREATE DATABASE ${name}`);
     try {
-      const server = await serve({ DATABASE_URL: withDatabase(process.env.OCRECON_TEST_SERVER_URL!, name) });
+      const server = await serve({ DATABASE_URL: withDatabase(process.env.OCRECON_TEST_SERVER_URL!, name), HOST: '0.0.0.0' });
       try {
-        const health = await fetch(`${server.url}/health`);
+        // HOST=0.0.0.0: every interface, which the printed URL says; loopback is one of them.
+        expect(server.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
+        const url = server.url.replace('0.0.0.0', '127.0.0.1');
+        const health = await fetch(`${url}/health`);
         expect(health.status).toBe(503);
         expect(await health.json()).toMatchObject({
           status: 'error',
@@ -134,7 +139,7 @@ describe('ocrecon serve', () => {
           error: { migrations: { status: 'down', message: expect.stringContaining('ocrecon migrate') } },
         });
         // The tables do not exist: the metrics are empty, the scrape still answers.
-        const metrics = await fetch(`${server.url}/metrics`);
+        const metrics = await fetch(`${url}/metrics`);
         expect(metrics.status).toBe(200);
         expect(await metrics.text()).not.toMatch(/^ocrecon_carrier_rows_ingested_total\{/m);
       } finally {
