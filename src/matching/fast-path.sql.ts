@@ -11,18 +11,18 @@
  */
 import { currencyMismatchSql, farById, microsoftScope } from './matching.sql';
 
-/** The window's Microsoft rows (reconcile-reference.ts selectInputs), columns as stored, the call id trimmed. */
+/** The window's Microsoft rows (reconcile-reference.ts selectInputs), columns as stored, the call id also trimmed. */
 export const microsoftRows = (farIds: boolean) => `
-  SELECT m.tenant_id, m.id, nullif(btrim(m.call_id), '') AS call_id, m.start_time, m.duration_seconds, m.charge, m.connection_charge,
+  SELECT m.tenant_id, m.id, nullif(btrim(m.call_id), '') AS call_id, m.call_id AS raw_call_id, m.start_time, m.duration_seconds, m.charge, m.connection_charge,
          m.currency, m.caller_number, m.callee_number
   FROM (${microsoftScope}) m
   WHERE m.start_time >= $2::timestamptz - make_interval(secs => $5) AND m.start_time < $3::timestamptz + make_interval(secs => $5)
     AND ((m.start_time >= $2::timestamptz - make_interval(secs => $4) AND m.start_time < $3::timestamptz + make_interval(secs => $4))
          ${farById(farIds, 'm.call_id')})`;
 
-/** The window's carrier rows, columns as stored, the call id trimmed. */
+/** The window's carrier rows, columns as stored, the call id also trimmed. */
 export const carrierRows = (farIds: boolean) => `
-  SELECT c.id, c.record_id, c.file_id, c.line, nullif(btrim(c.call_id), '') AS call_id, c.tenant_id, c.start_time, c.duration_seconds,
+  SELECT c.id, c.record_id, c.file_id, c.line, nullif(btrim(c.call_id), '') AS call_id, c.call_id AS raw_call_id, c.tenant_id, c.start_time, c.duration_seconds,
          c.charge, c.connection_charge, c.currency, c.caller_number, c.callee_number
   FROM carrier_cdrs c
   WHERE c.carrier_id = $1
@@ -77,40 +77,43 @@ const scanSums = (side: string, rows: string, seconds: string, hashed: string) =
   ) y
   GROUP BY w, day, tenant_id, has_money, currency`;
 
+const total = (r: string) => `(coalesce(${r}.charge, 0) + coalesce(${r}.connection_charge, 0))`;
+const currency = (r: string) => `nullif(upper(btrim(${r}.currency)), '')`;
+
+/** Rule 2's conditions for the joined rows m, c (false without a partner). $6: callIdWindowSeconds. */
+const joinedPairedSql = `(coalesce(c.tenant_id IS NULL OR c.tenant_id = m.tenant_id, false)
+  AND coalesce(c.start_time BETWEEN m.start_time - make_interval(secs => $6) AND m.start_time + make_interval(secs => $6), false))`;
+
+/**
+ * Whether some classification rule may fail for the joined rows m, c (pairFailsSql; a NULL counts as
+ * failing). Currencies written alike and not blank are equal once normalised, which spares normalising
+ * them for nearly every pair. $7 duration, $8 charge tolerance.
+ */
+const joinedFailsSql = `coalesce(abs(c.duration_seconds - coalesce(m.duration_seconds, 0)) > $7
+  OR abs(${total('c')} - ${total('m')}) > $8
+  OR NOT (m.currency = c.currency AND btrim(m.currency) <> '') AND ${currencyMismatchSql(total('m'), currency('m'), total('c'), currency('c'))}, true)`;
+
 /**
  * The hash join of both sides on the call id: the shape of the bare join floor. A pair is made here
  * (`paired`) when its call id is on one row of each side (not in rc_multi) and rule 2's conditions hold
- * (|Δstart| ≤ callIdWindowSeconds $6, tenants equal when both are named): such a pair is made by
- * rule 2 whatever its place in the greedy order, and touches no other row. Written out: every row not
- * paired here (the staged pipeline's input, matching.sql.ts stageMicrosoft / stageCarrier), the pairs
- * some classification rule may fail for (`fails`, as pairFailsSql: $7 duration and $8 charge
- * tolerance), and the pairs whose carrier row names no tenant (the controls count it under the
- * Microsoft row's). The common pair that agrees is not written at all.
+ * (|Δstart| ≤ callIdWindowSeconds, tenants equal when both are named): such a pair is made by rule 2
+ * whatever its place in the greedy order, and touches no other row. Written out: every row not paired
+ * here (the staged pipeline's input, matching.sql.ts STAGE_MICROSOFT / STAGE_CARRIER), the pairs some
+ * classification rule may fail for (`fails`), and the pairs whose carrier row names no tenant (the
+ * controls count it under the Microsoft row's). The common pair that agrees is not written at all, and
+ * its values are not even computed. The join is on the call ids as stored (cheaper to hash than
+ * trimmed ones): equal stored ids are equal trimmed ones, and ids that differ only by spaces are
+ * counted together in rc_multi (by their trimmed value), so their rows are not joined here; a
+ * Microsoft id that is empty once trimmed is never joined.
  */
 export const STAGE_JOINED = (farIds: boolean) => `
   CREATE TEMP TABLE rc_j ON COMMIT DROP AS
-  SELECT j.*
-  FROM (
-    SELECT m.tenant_id, m.id, m.call_id, m.start_time, m.dur, m.dur0, m.total, m.currency, m.caller_number, m.callee_number,
-           c.cdr_id, c.record_id, c.file_id, c.line, c.c_call_id, c.c_tenant_id, c.c_start, c.c_dur, c.c_total, c.c_currency, c.c_caller, c.c_callee,
-           coalesce(c.c_tenant_id IS NULL OR c.c_tenant_id = m.tenant_id, false)
-             AND coalesce(c.c_start BETWEEN m.start_time - make_interval(secs => $6) AND m.start_time + make_interval(secs => $6), false) AS paired,
-           coalesce(abs(c.c_dur - m.dur0) > $7 OR ${currencyMismatchSql('m.total', 'm.currency', 'c.c_total', 'c.c_currency')}
-                    OR abs(c.c_total - m.total) > $8, true) AS fails
-    FROM (
-      SELECT m.tenant_id, m.id, m.call_id, m.start_time, m.duration_seconds::numeric AS dur, coalesce(m.duration_seconds, 0)::numeric AS dur0,
-             coalesce(m.charge, 0) + coalesce(m.connection_charge, 0) AS total, nullif(upper(btrim(m.currency)), '') AS currency,
-             m.caller_number, m.callee_number, hashtextextended(m.call_id, 0) IN (SELECT h FROM rc_multi) AS shared
-      FROM (${microsoftRows(farIds)}) m
-      -- OFFSET 0: each row's values are computed once, below the join.
-      OFFSET 0
-    ) m
-    FULL JOIN (
-      SELECT c.id AS cdr_id, c.record_id, c.file_id, c.line, c.call_id AS c_call_id, c.tenant_id AS c_tenant_id, c.start_time AS c_start,
-             c.duration_seconds AS c_dur, coalesce(c.charge, 0) + coalesce(c.connection_charge, 0) AS c_total,
-             nullif(upper(btrim(c.currency)), '') AS c_currency, c.caller_number AS c_caller, c.callee_number AS c_callee
-      FROM (${carrierRows(farIds)}) c
-      OFFSET 0
-    ) c ON c.c_call_id = m.call_id AND NOT m.shared
-  ) j
-  WHERE NOT j.paired OR j.fails OR j.c_tenant_id IS NULL`;
+  SELECT m.tenant_id, m.id, m.call_id, m.start_time, m.duration_seconds::numeric AS dur, coalesce(m.duration_seconds, 0)::numeric AS dur0,
+         ${total('m')} AS total, ${currency('m')} AS currency, m.caller_number, m.callee_number,
+         c.id AS cdr_id, c.record_id, c.file_id, c.line, c.call_id AS c_call_id, c.tenant_id AS c_tenant_id, c.start_time AS c_start,
+         c.duration_seconds AS c_dur, ${total('c')} AS c_total, ${currency('c')} AS c_currency, c.caller_number AS c_caller, c.callee_number AS c_callee,
+         ${joinedPairedSql} AS paired, ${joinedFailsSql} AS fails
+  FROM (${microsoftRows(farIds)}) m
+  FULL JOIN (${carrierRows(farIds)}) c
+    ON c.raw_call_id = m.raw_call_id AND NOT hashtextextended(m.call_id, 0) IN (SELECT h FROM rc_multi)
+  WHERE NOT ${joinedPairedSql} OR ${joinedFailsSql} OR c.tenant_id IS NULL`;
