@@ -45,37 +45,33 @@ export const STAGE_SHARED_CALL_IDS = (farIds: boolean) => `
 /**
  * What the run saw of each side, in one aggregate scan of each: rows and the input checksum over every
  * row looked at (the sum of a 64-bit hash_record_extended of the row's stored matching fields, each
- * hashed exactly by its type: order-independent), and, for rows starting in the window, calls, seconds
- * and money per UTC day, tenant and currency of money (a carrier row's own tenant; rows naming none are
- * summed later, under their partner's tenant). `w`: in the window (the other rows form one group per side).
+ * hashed exactly by its type: order-independent), and, for rows starting in the window (`w`), calls,
+ * seconds and money per UTC day, tenant and currency of money (a carrier row's own tenant; rows naming
+ * none are summed later, under their partner's tenant). Rows are grouped by the values as stored (few
+ * groups, nothing computed per row but the sums); the groups are then normalised (currency) and
+ * restricted to the window. `oneDay`: the window lies in one UTC day, which is then every in-window
+ * row's day (spares a time zone conversion per row).
  */
-export const STAGE_SCAN_SUMS = (farIds: boolean) => `
+export const STAGE_SCAN_SUMS = (farIds: boolean, oneDay: boolean) => `
   CREATE TEMP TABLE rc_scan ON COMMIT DROP AS
-  ${scanSums('microsoft', microsoftRows(farIds), 'coalesce(r.duration_seconds, 0)',
-    'r.tenant_id, r.id, r.call_id, r.start_time, r.duration_seconds, r.charge, r.connection_charge, r.currency, r.caller_number, r.callee_number')}
-  UNION ALL
-  ${scanSums('carrier', carrierRows(farIds), 'r.duration_seconds',
-    'r.record_id, r.file_id, r.line, r.call_id, r.tenant_id, r.start_time, r.duration_seconds, r.charge, r.connection_charge, r.currency, r.caller_number, r.callee_number')}`;
-
-/**
- * One side's part of STAGE_SCAN_SUMS. The per-row values are computed below an OFFSET 0 (in the
- * parallel workers, once per row); the few groups are then summed by a hash aggregate.
- */
-const scanSums = (side: string, rows: string, seconds: string, hashed: string) => `
-  SELECT '${side}' AS side, w, day, tenant_id, has_money, currency, count(*)::int AS n, coalesce(sum(seconds), 0) AS seconds,
-         coalesce(sum(total), 0) AS money, coalesce(sum(h), 0) AS checksum
+  SELECT g.side, g.w, CASE WHEN g.w THEN ${oneDay ? `($2::timestamptz AT TIME ZONE 'UTC')::date` : 'g.day'} END AS day,
+         CASE WHEN g.w THEN g.tenant_id END AS tenant_id, g.w AND g.has_money AS has_money,
+         CASE WHEN g.w AND g.has_money THEN nullif(upper(btrim(g.currency)), '') END AS currency, g.n, g.seconds, g.money, g.checksum
   FROM (
-    SELECT w, CASE WHEN w THEN day END AS day, CASE WHEN w THEN tenant_id END AS tenant_id, w AND total <> 0 AS has_money,
-           CASE WHEN w AND total <> 0 THEN currency END AS currency, CASE WHEN w THEN seconds END AS seconds, CASE WHEN w THEN total END AS total, h
-    FROM (
-      SELECT r.start_time >= $2 AND r.start_time < $3 AS w, (r.start_time AT TIME ZONE 'UTC')::date AS day, r.tenant_id,
-             coalesce(r.charge, 0) + coalesce(r.connection_charge, 0) AS total, nullif(upper(btrim(r.currency)), '') AS currency,
-             ${seconds} AS seconds, hash_record_extended(ROW(${hashed}), 0) AS h
-      FROM (${rows}) r
-      OFFSET 0
-    ) x
-  ) y
-  GROUP BY w, day, tenant_id, has_money, currency`;
+    ${scanSums('microsoft', microsoftRows(farIds), 'coalesce(r.duration_seconds, 0)', oneDay,
+      'r.tenant_id, r.id, r.raw_call_id, r.start_time, r.duration_seconds, r.charge, r.connection_charge, r.currency, r.caller_number, r.callee_number')}
+    UNION ALL
+    ${scanSums('carrier', carrierRows(farIds), 'r.duration_seconds', oneDay,
+      'r.record_id, r.file_id, r.line, r.raw_call_id, r.tenant_id, r.start_time, r.duration_seconds, r.charge, r.connection_charge, r.currency, r.caller_number, r.callee_number')}
+  ) g`;
+
+/** One side's groups for STAGE_SCAN_SUMS, by the values as stored. */
+const scanSums = (side: string, rows: string, seconds: string, oneDay: boolean, hashed: string) => `
+  SELECT '${side}' AS side, r.start_time >= $2 AND r.start_time < $3 AS w, ${oneDay ? 'NULL::date' : `(r.start_time AT TIME ZONE 'UTC')::date`} AS day,
+         r.tenant_id, r.currency::text AS currency, ${total('r')} <> 0 AS has_money, count(*)::int AS n,
+         coalesce(sum(${seconds}), 0) AS seconds, coalesce(sum(${total('r')}), 0) AS money, coalesce(sum(hash_record_extended(ROW(${hashed}), 0)), 0) AS checksum
+  FROM (${rows}) r
+  GROUP BY 2, 3, 4, 5, 6`;
 
 const total = (r: string) => `(coalesce(${r}.charge, 0) + coalesce(${r}.connection_charge, 0))`;
 const currency = (r: string) => `nullif(upper(btrim(${r}.currency)), '')`;

@@ -81,7 +81,7 @@ export class MatchingRepository {
    */
   async stageWindow(
     tx: Tx, carrierId: string, from: string, to: string, nearSeconds: number, farSeconds: number,
-    rules: { callIdWindowSeconds: number; durationTolerance: string; chargeTolerance: string },
+    rules: { callIdWindowSeconds: number; durationTolerance: string; chargeTolerance: string }, oneDay: boolean,
   ): Promise<StagedCounts & { callIdPairs: number }> {
     const q = tx.queryRunner;
     const margins = [carrierId, from, to, nearSeconds, farSeconds];
@@ -95,7 +95,7 @@ export class MatchingRepository {
     await timed(tx, 'shared call ids', F.STAGE_SHARED_CALL_IDS(far.has_rows), margins);
     await q.query(`SET LOCAL enable_hashagg = on`);
     await q.query(`ANALYZE rc_multi`);
-    await timed(tx, 'scan sums', F.STAGE_SCAN_SUMS(far.has_rows), margins);
+    await timed(tx, 'scan sums', F.STAGE_SCAN_SUMS(far.has_rows, oneDay), margins);
     await timed(tx, 'joined', F.STAGE_JOINED(far.has_rows), [...margins, rules.callIdWindowSeconds, rules.durationTolerance, rules.chargeTolerance]);
     await q.query(`ANALYZE rc_j (id, cdr_id, paired, file_id)`);
     await timed(tx, 'stage microsoft', Q.STAGE_MICROSOFT);

@@ -3,7 +3,7 @@ import { CarriersService } from '../carriers/carriers.service';
 import { Dec, plain } from '../common/decimal';
 import { TransactionRunner } from '../database/transaction';
 import { ControlRow, MatchingRepository } from './matching.repository';
-import { margins } from './reconcile-reference';
+import { dayOf, margins } from './reconcile-reference';
 import { DISCREPANCY_KINDS, DiscrepancyKind, MICROS_PER_SECOND, RULE_SET_VERSION } from './rules';
 import { parseWindow } from './window';
 
@@ -132,7 +132,7 @@ export class MatchingService {
       });
       const staged = await this.matching.stageWindow(tx, carrier.id, window.fromIso, window.toIso, settings.nearMarginSeconds, settings.farMarginSeconds, {
         callIdWindowSeconds: rules.callIdWindowSeconds, durationTolerance: plain(rules.durationToleranceSeconds), chargeTolerance: plain(rules.chargeTolerance),
-      });
+      }, dayOf(window.from) === dayOf(window.to - 1n));
       const pairs = await this.matching.pairRows(
         tx, rules.callIdWindowSeconds, rules.matchWindowSeconds, plain(rules.durationToleranceSeconds), plain(rules.chargeTolerance),
       );
