@@ -82,11 +82,13 @@ const joinedPairedSql = `(coalesce(c.tenant_id IS NULL OR c.tenant_id = m.tenant
 
 /**
  * Whether some classification rule may fail for the joined rows m, c (pairFailsSql; a NULL counts as
- * failing). Currencies written alike and not blank are equal once normalised, which spares normalising
- * them for nearly every pair. $7 duration, $8 charge tolerance.
+ * failing). Each rule first tries the exact comparison of the values as stored, which settles nearly
+ * every pair without numeric arithmetic: equal durations, equal charges and connection charges, and
+ * currencies written alike and not blank (equal once normalised). $7 duration, $8 charge tolerance.
  */
-const joinedFailsSql = `coalesce(abs(c.duration_seconds - coalesce(m.duration_seconds, 0)) > $7
-  OR abs(${total('c')} - ${total('m')}) > $8
+const joinedFailsSql = `coalesce(
+  NOT c.duration_seconds = m.duration_seconds AND abs(c.duration_seconds - coalesce(m.duration_seconds, 0)) > $7
+  OR NOT (c.charge = m.charge AND c.connection_charge IS NOT DISTINCT FROM m.connection_charge) AND abs(${total('c')} - ${total('m')}) > $8
   OR NOT (m.currency = c.currency AND btrim(m.currency) <> '') AND ${currencyMismatchSql(total('m'), currency('m'), total('c'), currency('c'))}, true)`;
 
 /**
