@@ -1,6 +1,9 @@
 import { once } from 'node:events';
-import { createWriteStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Client } from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { canonicalRow, CANONICAL_HEADER } from '../src/demo/sample-carrier-file';
 import { sampleDayCalls } from '../src/demo/sample-day';
 import { BenchSection, runCliMeasured } from './bench-context';
@@ -13,6 +16,12 @@ const TENANT = '4a5e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71';
  * log of the same day (`rows` Graph rows, NDJSON), reconcile the day and export its discrepancies,
  * each as the `ocrecon` command a user runs. About 1% of the calls carry each kind of difference.
  * e2e_s is the sum of the four commands' wall times; e2e_peak_rss_mb the largest of their peaks.
+ *
+ * e2e_floor_s, in the same database afterwards: what PostgreSQL alone needs to store both sides as
+ * ocrecon stores them and to join them, with nothing parsed, validated or mapped: COPY of the carrier
+ * file into a copy of carrier_cdrs (its indexes included), COPY of the Microsoft rows as stored
+ * (typed columns and raw JSON, exported beforehand, untimed) into a copy of microsoft_call_rows, and
+ * the bare join of the match bench's floor.
  */
 export const e2eBench: BenchSection = async (ctx) => {
   const carrierFile = join(ctx.workDir, 'e2e-carrier.csv');
@@ -56,6 +65,7 @@ export const e2eBench: BenchSection = async (ctx) => {
   const found = Object.values(counts).reduce((a, b) => a + b, 0);
   if (exported !== found) throw new Error(`the export has ${exported} discrepancies, the reconciliation found ${found}`);
   const total = Object.values(steps).reduce((s, x) => s + x.seconds, 0);
+  const floor = await storageFloor(env.DATABASE_URL, carrierFile, join(ctx.workDir, 'e2e-microsoft.copy'));
   return {
     e2e_s: round(total),
     e2e_ingest_s: round(steps.ingest.seconds),
@@ -66,5 +76,41 @@ export const e2eBench: BenchSection = async (ctx) => {
     e2e_carrier_file_mb: Math.round(statSync(carrierFile).size / 1048576),
     e2e_discrepancies: found,
     e2e_peak_rss_mb: Math.max(...Object.values(steps).map((x) => x.peakRssMb)),
+    e2e_floor_s: round(floor.carrier + floor.microsoft + floor.join),
+    e2e_floor_carrier_copy_s: round(floor.carrier),
+    e2e_floor_microsoft_copy_s: round(floor.microsoft),
+    e2e_floor_join_s: round(floor.join),
   };
 };
+
+async function storageFloor(url: string, carrierFile: string, microsoftCopy: string): Promise<{ carrier: number; microsoft: number; join: number }> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  const timed = async (fn: () => Promise<unknown>) => {
+    const started = process.hrtime.bigint();
+    await fn();
+    return Number(process.hrtime.bigint() - started) / 1e9;
+  };
+  try {
+    await pipeline(c.query(copyTo(`COPY microsoft_call_rows TO STDOUT`)), createWriteStream(microsoftCopy));
+    await c.query(`CREATE TABLE floor_cdrs (LIKE carrier_cdrs INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)`);
+    await c.query(`ALTER TABLE floor_cdrs ALTER carrier_id SET DEFAULT 'bench', ALTER file_id SET DEFAULT gen_random_uuid(), ALTER line SET DEFAULT 0`);
+    await c.query(`CREATE TABLE floor_calls (LIKE microsoft_call_rows INCLUDING DEFAULTS INCLUDING INDEXES)`);
+    await c.query('CHECKPOINT');
+    const carrier = await timed(() => pipeline(createReadStream(carrierFile), c.query(copyFrom(
+      `COPY floor_cdrs (record_id, call_id, tenant_id, direction, start_time, end_time, duration_seconds, caller_number, callee_number, charge, connection_charge, currency)
+       FROM STDIN WITH (FORMAT csv, HEADER true)`))));
+    const microsoft = await timed(() => pipeline(createReadStream(microsoftCopy), c.query(copyFrom(`COPY floor_calls FROM STDIN`))));
+    const join = await timed(() => c.query(`
+      CREATE TABLE floor_join AS
+      SELECT coalesce(m.call_id, c.call_id) AS call_id, m.id AS microsoft_row_id, c.record_id AS carrier_ref,
+             abs(c.duration_seconds - m.duration_seconds) > 1 AS duration_mismatch,
+             m.currency IS DISTINCT FROM c.currency AS currency_mismatch,
+             abs((coalesce(c.charge, 0) + coalesce(c.connection_charge, 0)) - (coalesce(m.charge, 0) + coalesce(m.connection_charge, 0))) > 0 AS charge_mismatch,
+             (coalesce(c.charge, 0) + coalesce(c.connection_charge, 0)) - (coalesce(m.charge, 0) + coalesce(m.connection_charge, 0)) AS money_delta
+      FROM floor_calls m FULL JOIN floor_cdrs c ON c.call_id = m.call_id`));
+    return { carrier, microsoft, join };
+  } finally {
+    await c.end();
+  }
+}
