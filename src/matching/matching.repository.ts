@@ -93,7 +93,7 @@ export class MatchingRepository {
     // Grouping 1,000,000 call id hashes: a sort is about twice as fast as a hash table here.
     await q.query(`SET LOCAL enable_hashagg = off`);
     await timed(tx, 'shared call ids', F.STAGE_SHARED_CALL_IDS(far.has_rows), margins);
-    await q.query(`SET LOCAL enable_hashagg = on`);
+    await q.query(`RESET enable_hashagg`);
     await q.query(`ANALYZE rc_multi`);
     await timed(tx, 'scan sums', F.STAGE_SCAN_SUMS(far.has_rows, oneDay), margins);
     await timed(tx, 'joined', F.STAGE_JOINED(far.has_rows), [...margins, rules.callIdWindowSeconds, rules.durationTolerance, rules.chargeTolerance]);

@@ -3,8 +3,10 @@
  * whole window at once (set-based); the pure functions in pair-records.ts / classify.ts /
  * reconcile-reference.ts are the reference they are checked against (test/medium/reconcile-equivalence.spec.ts).
  *
- * Parameters shared by the staging statements: $1 carrier id, $2 window from, $3 window to,
- * $4 near margin (seconds), $5 far margin (seconds).
+ * The common case (a call id on one row of each side) is paired from the base tables first
+ * (fast-path.sql.ts); the statements here stage and decide the rest. Parameters shared by the
+ * statements that read the base tables: $1 carrier id, $2 window from, $3 window to, $4 near margin
+ * (seconds), $5 far margin (seconds).
  */
 
 /**
@@ -62,11 +64,10 @@ export const FAR_MARGIN_HAS_ROWS = `
                  WHERE t.carrier_id = $1) AS has_rows`;
 
 /**
- * The far-margin condition of the staging statements: a row outside the near margin is staged when it
- * shares a call id with an in-window row (rc_ids). When FAR_MARGIN_HAS_ROWS says no, rc_ids is not
- * made and the staging statements leave this condition out (it could only be false): without the
- * temporary table they can scan the base table with parallel workers, which also evaluate the
- * Microsoft number normalisation (stage Microsoft about 20% faster at 1M rows).
+ * The far-margin condition of the statements reading the base tables: a row outside the near margin
+ * is looked at when it shares a call id with an in-window row (rc_ids). When FAR_MARGIN_HAS_ROWS says
+ * no, rc_ids is not made and the statements leave this condition out (it could only be false): without
+ * the temporary table they can scan the base tables with parallel workers.
  */
 export const farById = (farIds: boolean, callId: string) => (farIds ? `OR ${trimmedCallId(callId)} IN (SELECT call_id FROM rc_ids)` : '');
 
