@@ -170,6 +170,7 @@ export class ImportMicrosoftService {
               if (!(error instanceof CallRowIdTaken || error instanceof StageThisBatch)) throw error;
               await batch.stopped; // the mapping may still be reading when the COPY fails
               await this.logs.rollbackToSavepoint(tx, DIRECT_BATCH);
+              await this.logs.releaseSavepoint(tx, DIRECT_BATCH); // or the next batch's savepoint would nest in it
               if (error instanceof CallRowIdTaken) direct = false;
               reader.rewind(start);
               result.rejected = reported.rejected;
