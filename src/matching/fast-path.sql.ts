@@ -32,9 +32,9 @@ export const carrierRows = (farIds: boolean) => `
 
 /**
  * Call ids on more than one row of a side, as 64-bit hashes of the trimmed call id (a collision only
- * sends a few more rows through the staged pipeline, which decides them exactly). Sorting 8-byte keys
- * is about twice as fast here as hashing 1,000,000 groups (the repository turns hash aggregation off
- * for this statement).
+ * sends a few more rows through the staged pipeline, which decides them exactly). Grouping 8-byte
+ * hashes costs about half what grouping the text ids does at 1,000,000 rows; the repository has them
+ * sorted rather than hashed for this statement (as fast, and 24 MB per side instead of 131 MB).
  */
 export const STAGE_SHARED_CALL_IDS = (farIds: boolean) => `
   CREATE TEMP TABLE rc_multi ON COMMIT DROP AS

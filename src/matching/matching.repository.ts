@@ -90,7 +90,7 @@ export class MatchingRepository {
       await timed(tx, 'ids', Q.STAGE_WINDOW_CALL_IDS, [carrierId, from, to]);
       await q.query(`ANALYZE rc_ids`);
     }
-    // Grouping 1,000,000 call id hashes: a sort is about twice as fast as a hash table here.
+    // Grouping 1,000,000 call id hashes: a sort is as fast as a hash table and needs a fifth of the memory.
     await q.query(`SET LOCAL enable_hashagg = off`);
     await timed(tx, 'shared call ids', F.STAGE_SHARED_CALL_IDS(far.has_rows), margins);
     await q.query(`RESET enable_hashagg`);
