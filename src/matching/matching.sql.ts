@@ -162,9 +162,11 @@ const callIdCandidates = (m: string, c: string) => `
     AND c.start_time BETWEEN m.start_time - make_interval(secs => $1) AND m.start_time + make_interval(secs => $1)`;
 
 /**
- * Rule 2, the common case: a call id on one staged row per side (ids_n = 1 on both) gives the only
- * candidate of both its rows, which the greedy walk takes whatever its place in the order (nothing
- * else can claim either row), and which touches no other candidate: paired at once. $4 method, $5 round.
+ * Rule 2, a call id on one staged row per side (ids_n = 1 on both): it gives the only candidate of
+ * both its rows, which the greedy walk takes whatever its place in the order (nothing else can claim
+ * either row), and which touches no other candidate: paired at once. The fast path has paired such
+ * call ids already; these are the ones it refused (tenant or time), which this join refuses again,
+ * and call ids that a hash collision sent here. $4 method, $5 round.
  */
 export const PAIR_SINGLE_CALL_IDS = `
   INSERT INTO rc_pairs (mk, cr, method, round, fails)
