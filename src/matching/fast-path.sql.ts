@@ -43,7 +43,7 @@ export const STAGE_SHARED_CALL_IDS = (farIds: boolean) => `
   SELECT h FROM (SELECT hashtextextended(call_id, 0) AS h FROM (${carrierRows(farIds)}) c WHERE call_id IS NOT NULL) c GROUP BY h HAVING count(*) > 1`;
 
 /**
- * What the run saw of each side, in one aggregate scan of each: rows and the input checksum over every
+ * What the run saw of each side, in one aggregate scan of each (rc_scan): rows and the input checksum over every
  * row looked at (the sum of a 64-bit hash_record_extended of the row's stored matching fields, each
  * hashed exactly by its type: order-independent), and, for rows starting in the window (`w`), calls,
  * seconds and money per UTC day, tenant and currency of money (a carrier row's own tenant; rows naming
@@ -52,8 +52,7 @@ export const STAGE_SHARED_CALL_IDS = (farIds: boolean) => `
  * restricted to the window. `oneDay`: the window lies in one UTC day, which is then every in-window
  * row's day (spares a time zone conversion per row).
  */
-export const STAGE_SCAN_SUMS = (farIds: boolean, oneDay: boolean) => `
-  CREATE TEMP TABLE rc_scan ON COMMIT DROP AS
+export const SCAN_SUMS = (farIds: boolean, oneDay: boolean) => `
   SELECT g.side, g.w, CASE WHEN g.w THEN ${oneDay ? `($2::timestamptz AT TIME ZONE 'UTC')::date` : 'g.day'} END AS day,
          CASE WHEN g.w THEN g.tenant_id END AS tenant_id, g.w AND g.has_money AS has_money,
          CASE WHEN g.w AND g.has_money THEN nullif(upper(btrim(g.currency)), '') END AS currency, g.n, g.seconds, g.money, g.checksum
@@ -65,7 +64,22 @@ export const STAGE_SCAN_SUMS = (farIds: boolean, oneDay: boolean) => `
       'r.record_id, r.file_id, r.line, r.raw_call_id, r.tenant_id, r.start_time, r.duration_seconds, r.charge, r.connection_charge, r.currency, r.caller_number, r.callee_number')}
   ) g`;
 
-/** One side's groups for STAGE_SCAN_SUMS, by the values as stored. */
+/** rc_scan from SCAN_SUMS in this session. */
+export const STAGE_SCAN_SUMS = (farIds: boolean, oneDay: boolean) => `CREATE TEMP TABLE rc_scan ON COMMIT DROP AS ${SCAN_SUMS(farIds, oneDay)}`;
+
+/** SCAN_SUMS run on another connection (in this transaction's snapshot), every value as text for the trip. */
+export const SCAN_SUMS_AS_TEXT = (oneDay: boolean) => `
+  SELECT side, w, day::text AS day, tenant_id::text AS tenant_id, has_money, currency, n, seconds::text AS seconds, money::text AS money,
+         checksum::text AS checksum
+  FROM (${SCAN_SUMS(false, oneDay)}) s`;
+
+/** rc_scan from the rows of SCAN_SUMS_AS_TEXT ($1: a JSON array of them). */
+export const STAGE_SCAN_SUMS_FROM_JSON = `
+  CREATE TEMP TABLE rc_scan ON COMMIT DROP AS
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(side text, w boolean, day date, tenant_id uuid, has_money boolean, currency text, n int,
+                                                    seconds numeric, money numeric, checksum numeric)`;
+
+/** One side's groups for SCAN_SUMS, by the values as stored. */
 const scanSums = (side: string, rows: string, seconds: string, oneDay: boolean, hashed: string) => `
   SELECT '${side}' AS side, r.start_time >= $2 AND r.start_time < $3 AS w, ${oneDay ? 'NULL::date' : `(r.start_time AT TIME ZONE 'UTC')::date`} AS day,
          r.tenant_id, r.currency::text AS currency, ${total('r')} <> 0 AS has_money, count(*)::int AS n,

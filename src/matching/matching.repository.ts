@@ -95,8 +95,19 @@ export class MatchingRepository {
     await timed(tx, 'shared call ids', F.STAGE_SHARED_CALL_IDS(far.has_rows), margins);
     await q.query(`RESET enable_hashagg`);
     await q.query(`ANALYZE rc_multi`);
-    await timed(tx, 'scan sums', F.STAGE_SCAN_SUMS(far.has_rows, oneDay), margins);
-    await timed(tx, 'joined', F.STAGE_JOINED(far.has_rows), [...margins, rules.callIdWindowSeconds, rules.durationTolerance, rules.chargeTolerance]);
+    // The sums need nothing from this session but its snapshot (unless rc_ids is in play): they are
+    // computed on a second connection while this one runs the join, which has no parallel workers.
+    const aside = far.has_rows ? null : this.scanSumsAside(tx, oneDay, margins);
+    // Handled here so that a failure while this session is busy is not an unhandled rejection; awaited below.
+    aside?.catch(() => undefined);
+    try {
+      await timed(tx, 'joined', F.STAGE_JOINED(far.has_rows), [...margins, rules.callIdWindowSeconds, rules.durationTolerance, rules.chargeTolerance]);
+    } finally {
+      // Never leave the second connection running past this method, whatever happened here.
+      await aside?.catch(() => undefined);
+    }
+    if (aside) await q.query(F.STAGE_SCAN_SUMS_FROM_JSON, [JSON.stringify(await aside)]);
+    else await timed(tx, 'scan sums', F.STAGE_SCAN_SUMS(far.has_rows, oneDay), margins);
     await q.query(`ANALYZE rc_j (id, cdr_id, paired, file_id)`);
     await timed(tx, 'stage microsoft', Q.STAGE_MICROSOFT);
     await timed(tx, 'stage carrier', Q.STAGE_CARRIER);
@@ -111,6 +122,32 @@ export class MatchingRepository {
     );
     // The fast path's pairs: every Microsoft row not staged.
     return { microsoft: n.microsoft, carrier: n.carrier, callIdPairs: n.microsoft - n.staged };
+  }
+
+  /**
+   * SCAN_SUMS on a second connection in tx's snapshot (pg_export_snapshot: the same rows as tx sees),
+   * so that it runs while tx goes on. Returns its few rows.
+   */
+  private async scanSumsAside(tx: Tx, oneDay: boolean, margins: unknown[]): Promise<Record<string, unknown>[]> {
+    const [{ snapshot }] = await tx.queryRunner.query(`SELECT pg_export_snapshot() AS snapshot`);
+    if (!/^[0-9A-F-]+$/i.test(snapshot)) throw new Error(`unexpected snapshot id ${snapshot}`);
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    const started = TIMING_FILE ? process.hrtime.bigint() : 0n;
+    try {
+      await runner.query(`BEGIN ISOLATION LEVEL REPEATABLE READ`);
+      await runner.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+      await runner.query(`SET LOCAL work_mem = '256MB'`);
+      const rows: Record<string, unknown>[] = await runner.query(F.SCAN_SUMS_AS_TEXT(oneDay), margins);
+      await runner.query(`COMMIT`);
+      if (TIMING_FILE) appendFileSync(TIMING_FILE, `match: scan sums (aside) ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(3)} s\n`);
+      return rows;
+    } catch (error) {
+      await runner.query(`ROLLBACK`).catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
   }
 
   /**
