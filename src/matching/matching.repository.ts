@@ -31,8 +31,10 @@ export interface ControlRow {
 }
 
 /**
- * The matcher's SQL passes (matching.sql.ts) on one transaction. The window's rows go into
- * transaction-scoped temporary tables; nothing of the window is held in Node's memory.
+ * The matcher's SQL passes (fast-path.sql.ts, matching.sql.ts) on one transaction. The window's rows go
+ * into transaction-scoped temporary tables; none of them is held in Node's memory. Only the sums per UTC
+ * day, tenant and currency pass through it (from the second connection, scanSumsAside): a few rows
+ * per day and tenant.
  */
 const TIMING_FILE = process.env.OCRECON_MATCH_TIMING;
 
