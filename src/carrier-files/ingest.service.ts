@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { PassThrough, Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { CarriersService } from '../carriers/carriers.service';
 import { invalidInput, notFound } from '../common/ocrecon-error';
 import { copyText } from '../database/copy-text';
@@ -12,6 +11,7 @@ import { TransactionRunner } from '../database/transaction';
 import { RowProblem } from './cdr-row';
 import { CarrierFilesRepository, FinalizeCounts, RecordIdTaken } from './carrier-files.repository';
 import { CANONICAL_PROFILE, CarrierFileProfile, parseProfile } from './profile';
+import { LineRecords, LineRecordScan, lineRecordParser } from './line-records';
 import { ParseStats, RecordSink } from './record-sink';
 
 export interface IngestRequest {
@@ -29,6 +29,11 @@ export interface IngestRequest {
   sha256?: string;
   /** Called as the bytes are read (from 0 again if the staging path reads the file a second time). */
   onProgress?: (progress: IngestProgress) => void;
+  /**
+   * Set when the file holds no quote character and its first line ends so (scanFile): every record is
+   * one line, and a faster parser reads them. Bytes that break this promise are read as that parser reads them.
+   */
+  lineRecords?: LineRecords | null;
 }
 
 export interface IngestProgress {
@@ -52,10 +57,15 @@ export interface IngestResult {
 const BLANK = '\\N\t'.repeat(13);
 const problemLine = (p: RowProblem) => `${p.line}\t${BLANK}${copyText(p.column)}\t${copyText(p.reason)}\n`;
 
-export async function sha256OfFile(path: string): Promise<string> {
+/** A file's SHA-256 and, in the same pass, whether its records are its lines (LineRecordScan). */
+export async function scanFile(path: string): Promise<{ sha256: string; lineRecords: LineRecords | null }> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
+  const lines = new LineRecordScan();
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    lines.update(chunk);
+  }
+  return { sha256: hash.digest('hex'), lineRecords: lines.result() };
 }
 
 /**
@@ -89,13 +99,15 @@ export class IngestService {
 
   /** A file on disk: hashed first, so re-sending a file already stored costs no parsing at all. */
   async ingestFile(path: string, carrierId: string, profileName?: string, onProgress?: IngestRequest['onProgress']): Promise<IngestResult> {
-    let sha256: string;
+    let scan: { sha256: string; lineRecords: LineRecords | null };
     try {
-      sha256 = await sha256OfFile(path);
+      scan = await scanFile(path);
     } catch (error) {
       throw invalidInput(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    return this.ingest({ carrierId, profileName, fileName: basename(path), sha256, open: () => createReadStream(path), onProgress });
+    return this.ingest({
+      carrierId, profileName, fileName: basename(path), sha256: scan.sha256, lineRecords: scan.lineRecords, open: () => createReadStream(path), onProgress,
+    });
   }
 
   async ingest(request: IngestRequest): Promise<IngestResult> {
@@ -128,7 +140,7 @@ export class IngestService {
           if (problems.length >= MAX_PROBLEMS_IN_MEMORY) throw new TooManyProblems();
           problems.push(p);
           return '';
-        }, request.onProgress);
+        }, request.onProgress, request.lineRecords);
         try {
           const accepted = await this.files.copyIntoCdrs(tx, parsed.text);
           await this.files.storeProblems(tx, carrier.id, fileId, problems);
@@ -139,7 +151,7 @@ export class IngestService {
         }
       }
       if (!outcome) {
-        const parsed = this.parse(request.open(), profile, (rowFields) => `${rowFields}\t\\N\t\\N\n`, problemLine, request.onProgress);
+        const parsed = this.parse(request.open(), profile, (rowFields) => `${rowFields}\t\\N\t\\N\n`, problemLine, request.onProgress, request.lineRecords);
         await this.files.copyIntoStage(tx, parsed.text);
         const { stats } = parsed;
         if (stats.rejectedLines > 0) await this.files.storeStagedProblems(tx, carrier.id, fileId);
@@ -187,11 +199,10 @@ export class IngestService {
    */
   private parse(
     input: Readable, profile: CarrierFileProfile, row: (copyFields: string) => string, problem: (p: RowProblem) => string,
-    onProgress?: (progress: IngestProgress) => void,
+    onProgress?: (progress: IngestProgress) => void, lineRecords?: LineRecords | null,
   ) {
     const hash = createHash('sha256');
     const stats: ParseStats = { rowsRead: 0, rejectedLines: 0, validRows: 0 };
-    const parser = parse({ delimiter: profile.delimiter, bom: true, relax_column_count: true, skip_records_with_error: true });
     const sink = new RecordSink(profile, row, problem, stats);
     const out = new Transform({
       writableObjectMode: true,
@@ -215,13 +226,6 @@ export class IngestService {
         done();
       },
     });
-    parser.on('skip', (err: Error & { lines?: number }) => {
-      try {
-        sink.skipped(err);
-      } catch (error) {
-        out.destroy(error as Error);
-      }
-    });
     const tap = new PassThrough();
     let bytesRead = 0;
     tap.on('data', (chunk: Buffer) => {
@@ -230,9 +234,25 @@ export class IngestService {
       onProgress?.({ bytesRead, rowsRead: stats.rowsRead });
     });
     input.on('error', (e) => out.destroy(e));
-    parser.on('error', (e) => out.destroy(e));
     out.on('close', () => input.destroy());
-    input.pipe(tap).pipe(parser).pipe(out);
+    if (lineRecords) {
+      // No quote in the file: its lines are its records (LineRecordScan), read by the faster parser.
+      const lines = lineRecordParser(profile.delimiter, lineRecords);
+      lines.input.on('error', (e) => out.destroy(e));
+      lines.records.on('error', (e) => out.destroy(e));
+      input.pipe(tap).pipe(lines.input).pipe(lines.records).pipe(out);
+    } else {
+      const parser = parse({ delimiter: profile.delimiter, bom: true, relax_column_count: true, skip_records_with_error: true });
+      parser.on('skip', (err: Error & { lines?: number }) => {
+        try {
+          sink.skipped(err);
+        } catch (error) {
+          out.destroy(error as Error);
+        }
+      });
+      parser.on('error', (e) => out.destroy(e));
+      input.pipe(tap).pipe(parser).pipe(out);
+    }
     return { text: out as Readable, stats, sha256: () => hash.digest('hex') };
   }
 }

@@ -72,6 +72,29 @@ describe('ingest on a real PostgreSQL', () => {
     ]);
   });
 
+  it('stores the same rows and reports the same problems whether the file is read as lines (no quote) or by csv-parse (a quote)', async () => {
+    const rows = [
+      row('Q1'),
+      '',
+      row('Q2', { duration_seconds: 'x' }),
+      '   ',
+      row('Q3', { caller_number: '+1 425 555 0100', charge: '' , connection_charge: '', currency: '' }),
+    ];
+    const plain = `\ufeff${CANONICAL_HEADER}\r\n${rows.join('\r\n')}\r\n`;
+    // The same bytes but one field quoted: the file is no longer "lines are records", csv-parse reads it.
+    const quoted = plain.replace(',call-Q1,', ',"call-Q1",').replace(/Q(\d)/g, 'R$1');
+    await app.get(CarriersService).addCarrier({ id: 'lines', name: 'Lines' });
+    const plainRun = await ingest.ingestFile(write('plain.csv', plain), 'lines');
+    const quotedRun = await ingest.ingestFile(write('quoted.csv', quoted), 'lines');
+    expect(plainRun).toMatchObject({ rowsRead: 3, accepted: 2, rejected: 1 });
+    expect(quotedRun).toMatchObject({ rowsRead: 3, accepted: 2, rejected: 1 });
+    const stored = (await cdrs('lines')).map(({ file_id, ...r }) => ({ ...r, record_id: r.record_id.replace('R', 'Q') }));
+    expect(stored.slice(0, 2)).toEqual(stored.slice(2));
+    expect(stored.slice(0, 2).map((r) => [r.record_id, r.line, r.caller_number])).toEqual([['Q1', 2], ['Q3', 6]].map(([id, line]) => [id, line, '+14255550100']));
+    expect(await errors(quotedRun.fileId)).toEqual(await errors(plainRun.fileId));
+    expect(await errors(plainRun.fileId)).toEqual([{ line: 4, column: 'duration_seconds', reason: '"x" is not a decimal number' }]);
+  });
+
   it('changes nothing when the same file comes again, and says so', async () => {
     const path = write('again.csv', file(row('B1'), row('B2')));
     const first = await ingest.ingestFile(path, 'acme');
