@@ -76,6 +76,7 @@ export const e2eBench: BenchSection = async (ctx) => {
     e2e_carrier_file_mb: Math.round(statSync(carrierFile).size / 1048576),
     e2e_discrepancies: found,
     e2e_peak_rss_mb: Math.max(...Object.values(steps).map((x) => x.peakRssMb)),
+    e2e_peak_rss_mb_by_step: Object.entries(steps).map(([name, x]) => `${name} ${x.peakRssMb}`).join(', '),
     e2e_floor_s: round(floor.carrier + floor.microsoft + floor.join),
     e2e_floor_carrier_copy_s: round(floor.carrier),
     e2e_floor_microsoft_copy_s: round(floor.microsoft),
