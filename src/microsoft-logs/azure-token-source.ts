@@ -1,4 +1,4 @@
-import { ClientCertificateCredential, ClientSecretCredential, TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { AppConfig } from '../config/app-config';
 import { invalidInput } from '../common/ocrecon-error';
 import { CLOUD_HOSTS, graphScope, isMicrosoftAuthority } from './clouds';
@@ -38,6 +38,8 @@ export class AzureIdentityTokenSource implements TokenSource {
     AzureIdentityTokenSource.check(this.config);
     const authorityHost = this.config.AZURE_AUTHORITY_HOST ?? CLOUD_HOSTS[target.cloud].authority;
     const options = { authorityHost, disableInstanceDiscovery: !isMicrosoftAuthority(authorityHost) };
+    // Loaded on first use: only a pull needs it, and loading it costs every other command about 0.1 s.
+    const { ClientCertificateCredential, ClientSecretCredential } = require('@azure/identity') as typeof import('@azure/identity');
     return this.config.AZURE_CLIENT_SECRET
       ? new ClientSecretCredential(target.tenantId, this.config.AZURE_CLIENT_ID!, this.config.AZURE_CLIENT_SECRET, options)
       : new ClientCertificateCredential(target.tenantId, this.config.AZURE_CLIENT_ID!, this.config.AZURE_CLIENT_CERTIFICATE_PATH!, options);

@@ -3,7 +3,6 @@ import { Command, CommandRunner } from 'nest-commander';
 import { DatabaseUrl } from '../cli/tokens';
 import { ShutdownSignal } from '../common/shutdown';
 import { AppConfig } from '../config/app-config';
-import { startServer } from './server.module';
 
 /**
  * `ocrecon serve`: the HTTP server until SIGTERM or SIGINT, then a clean stop (the server closes
@@ -21,6 +20,8 @@ export class ServeCommand extends CommandRunner {
 
   async run(): Promise<void> {
     const stopped = this.shutdown.whenRequested();
+    // The HTTP server's modules (terminus, the schedule, …) are loaded by serve alone, not by every command.
+    const { startServer } = require('./server.module') as typeof import('./server.module');
     const { app, url } = await startServer({ config: this.config, databaseUrl: this.databaseUrl });
     process.stdout.write(`ocrecon: listening on ${url}\n`);
     await stopped;
