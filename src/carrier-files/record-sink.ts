@@ -11,39 +11,29 @@ export interface ParseStats {
 type Validator = ReturnType<typeof makeRowValidator>;
 
 /**
- * What happens to each record csv-parse gives, in one place for the sequential parse (a stream) and
- * for the chunks parsed by worker threads: lines counted as a text editor does (the header is line 1,
+ * What happens to each record of a carrier file, whichever parser read it (csv-parse, or PapaParse for
+ * a file whose records are its lines): lines counted as a text editor does (the header is line 1,
  * lines inside quoted fields count), the header resolved, blank lines passed over, each row validated
  * and turned into COPY text (`row`) or its problems (`problem`, which returns COPY text or '').
  */
 export class RecordSink {
   /** COPY text made since the last take(). */
   text = '';
-  private validate: Validator | null;
-  private skipHeader: boolean;
+  private validate: Validator | null = null;
+  /** The line the next record starts on. */
+  private nextLine = 1;
 
   constructor(
     private readonly profile: CarrierFileProfile,
     private readonly row: (copyFields: string) => string,
     private readonly problem: (p: RowProblem) => string,
     readonly stats: ParseStats,
-    /** The line the next record starts on. */
-    public nextLine = 1,
-    /** A chunk after the first: the header was read by whoever split the file. */
-    header?: { fields: string[] | null; isFirstChunk: boolean },
-  ) {
-    this.validate = header ? makeRowValidator(profile, resolveColumns(profile, header.fields), header.fields) : null;
-    this.skipHeader = Boolean(header?.isFirstChunk && profile.header);
-  }
+  ) {}
 
   record(fields: string[]): void {
     const line = this.nextLine;
     this.nextLine += 1;
     for (const f of fields) if (f.length > 0 && f.indexOf('\n') >= 0) this.nextLine += f.split('\n').length - 1;
-    if (this.skipHeader) {
-      this.skipHeader = false;
-      return;
-    }
     if (!this.validate) {
       if (this.profile.header) {
         this.validate = makeRowValidator(this.profile, resolveColumns(this.profile, fields), fields);
@@ -63,9 +53,9 @@ export class RecordSink {
     }
   }
 
-  /** A record csv-parse could not read (skip_records_with_error), at the line it names (`lines`, counted from this sink's first line). */
-  skipped(error: Error & { lines?: number }, firstLine = 1): void {
-    const line = error.lines !== undefined ? firstLine + error.lines - 1 : this.nextLine;
+  /** A record csv-parse could not read (skip_records_with_error), at the line it names. */
+  skipped(error: Error & { lines?: number }): void {
+    const line = error.lines ?? this.nextLine;
     this.stats.rowsRead += 1;
     this.stats.rejectedLines += 1;
     this.text += this.problem({ line, column: '', reason: `malformed CSV: ${error.message}` });
@@ -74,7 +64,7 @@ export class RecordSink {
 
   /** At the end of the file: a file that should have had a header and had nothing is an error. */
   finish(): void {
-    if (!this.validate && !this.skipHeader && this.profile.header) throw invalidInput('the file is empty: no header row');
+    if (!this.validate && this.profile.header) throw invalidInput('the file is empty: no header row');
   }
 
   take(): string {
