@@ -9,8 +9,8 @@ export type MicrosoftSource = (typeof MICROSOFT_SOURCES)[number];
  * the customer tenant and Graph's row `id` (a re-pulled row replaces the stored one). Money is
  * `numeric` without a scale so Graph's decimals are kept to the last digit; the raw row is evidence.
  * No index on call_id: random call ids put every insert on a random leaf page (a 1M-row COPY took
- * about twice as long with it, most of it WAL full-page images); the matcher hash-joins call ids
- * inside a start-time range, found on (tenant_id, start_time).
+ * about twice as long with it, and wrote more WAL); the matcher hash-joins call ids inside a
+ * start-time range, found on (tenant_id, start_time).
  */
 @Entity({ name: 'microsoft_call_rows' })
 @Index('ix_microsoft_call_rows_tenant_start', ['tenantId', 'startTime'])
