@@ -50,15 +50,9 @@ async function timed<T>(tx: Tx, label: string, sql: string, params?: unknown[], 
 export class MatchingRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** One snapshot for every pass (so a concurrent ingest is seen entirely or not at all), and room to sort. */
-  async beginSnapshot(tx: Tx): Promise<void> {
-    await tx.queryRunner.query(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
+  /** Room to sort. */
+  async prepareRun(tx: Tx): Promise<void> {
     await tx.queryRunner.query(`SET LOCAL work_mem = '256MB'`);
-  }
-
-  /** One run per carrier at a time: re-runs of overlapping windows would fight over the same discrepancies. */
-  async lockCarrier(tx: Tx, carrierId: string): Promise<void> {
-    await tx.queryRunner.query(`SELECT pg_advisory_xact_lock(hashtext('ocrecon.reconcile'), hashtext($1))`, [carrierId]);
   }
 
   async createRun(tx: Tx, run: { carrierId: string; from: string; to: string; ruleSetVersion: number; settings: object }): Promise<string> {

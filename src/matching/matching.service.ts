@@ -124,9 +124,11 @@ export class MatchingService {
       nearMarginSeconds: Number(near / MICROS_PER_SECOND),
       farMarginSeconds: Number(far / MICROS_PER_SECOND),
     };
+    // One snapshot for every pass (REPEATABLE READ: a concurrent load is seen entirely or not at all),
+    // taken once this carrier's lock is held: one run per carrier at a time (re-runs of overlapping
+    // windows would fight over the same discrepancies), each seeing what the one before committed.
     return this.transactions.run(async (tx) => {
-      await this.matching.beginSnapshot(tx);
-      await this.matching.lockCarrier(tx, carrier.id);
+      await this.matching.prepareRun(tx);
       const runId = await this.matching.createRun(tx, {
         carrierId: carrier.id, from: window.fromIso, to: window.toIso, ruleSetVersion: RULE_SET_VERSION, settings,
       });
@@ -181,6 +183,6 @@ export class MatchingService {
       const { controls: _c, seconds: _s, runId: _r, inputs: _i, settings: _st, ...summary } = result;
       await this.matching.finishRun(tx, runId, inputs, summary);
       return result;
-    });
+    }, { isolation: 'REPEATABLE READ', lock: { space: 'ocrecon.reconcile', key: carrier.id } });
   }
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { runCli } from '../support/cli';
 import { createTestDatabase, TestDatabase } from '../support/test-db';
 
@@ -113,6 +114,32 @@ describe('ocrecon reconcile / discrepancies / review', () => {
     ]);
     const runs = await db.sql.query(`SELECT rule_set_version, settings->>'durationToleranceSeconds' AS tol, inputs->'microsoft'->>'rows' AS ms FROM reconciliation_runs ORDER BY started_at`);
     expect(runs.rows.at(-1)).toEqual({ rule_set_version: 1, tol: '1', ms: '7' });
+  });
+
+  it('two reconciles of the same window, one waiting for the other, both succeed with the same result', async () => {
+    // Hold the carrier's reconcile lock so that both runs are started and waiting before either works.
+    const holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query(`SELECT pg_advisory_lock(hashtext('ocrecon.reconcile'), hashtext('acme'))`);
+      const args = ['reconcile', '--carrier', 'acme', '--from', '2026-11-01', '--to', '2026-11-03', '--json'];
+      const runs = [runCli(args, env), runCli(args, env)];
+      const waiting = async () => Number((await holder.query(
+        `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      )).rows[0].count);
+      for (const started = Date.now(); (await waiting()) < 2; ) {
+        if (Date.now() - started > 20000) throw new Error('the two reconciles did not both reach the lock');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await holder.query(`SELECT pg_advisory_unlock(hashtext('ocrecon.reconcile'), hashtext('acme'))`);
+      const [a, b] = await Promise.all(runs);
+      // The second sees what the first committed (its snapshot is taken once it holds the lock).
+      expect({ code: a.code, stderr: a.stderr }).toEqual({ code: 0, stderr: '' });
+      expect({ code: b.code, stderr: b.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(b.stdout).counts).toEqual(JSON.parse(a.stdout).counts);
+    } finally {
+      await holder.end();
+    }
   });
 
   it('fails with one line on stderr for a bad window', async () => {
