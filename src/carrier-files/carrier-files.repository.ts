@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { from as copyFrom } from 'pg-copy-streams';
-import { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
+import { copyIn, violatesUnique } from '../database/copy-in';
 import { Tx } from '../database/transaction';
 import { RowProblem, STAGE_COLUMNS } from './cdr-row';
 import { CarrierFileEntity } from './carrier-file.entity';
@@ -39,10 +37,6 @@ const HELD_TO_COUNTS = `, conflicts AS (
 @Injectable()
 export class CarrierFilesRepository {
   constructor(private readonly dataSource: DataSource) {}
-
-  private async client(tx: Tx): Promise<PoolClient> {
-    return (await tx.queryRunner.connect()) as PoolClient;
-  }
 
   /** Serialises ingests of one carrier (record_id and file uniqueness are decided under it). */
   async lockCarrierForIngest(tx: Tx, carrierId: string): Promise<void> {
@@ -84,24 +78,12 @@ export class CarrierFilesRepository {
    * Throws RecordIdTaken when a record_id is already stored (the caller then uses the staging path).
    */
   async copyIntoCdrs(tx: Tx, source: Readable): Promise<number> {
-    const client = await this.client(tx);
-    const copy = client.query(copyFrom(`COPY carrier_cdrs (carrier_id, file_id, ${CDR_COLUMNS}) FROM STDIN`));
     try {
-      await pipeline(source, copy);
+      return await copyIn(tx, `COPY carrier_cdrs (carrier_id, file_id, ${CDR_COLUMNS}) FROM STDIN`, source);
     } catch (error) {
-      const e = error as { code?: string; constraint?: string };
-      if (e.code === '23505' && e.constraint === 'uq_carrier_cdrs_carrier_record') throw new RecordIdTaken();
+      if (violatesUnique(error, 'uq_carrier_cdrs_carrier_record')) throw new RecordIdTaken();
       throw error;
     }
-    return copy.rowCount;
-  }
-
-  async savepoint(tx: Tx, name: string): Promise<void> {
-    await tx.queryRunner.query(`SAVEPOINT ${name}`);
-  }
-
-  async rollbackToSavepoint(tx: Tx, name: string): Promise<void> {
-    await tx.queryRunner.query(`ROLLBACK TO SAVEPOINT ${name}`);
   }
 
   async storeProblems(tx: Tx, carrierId: string, fileId: string, problems: RowProblem[]): Promise<void> {
@@ -129,8 +111,7 @@ export class CarrierFilesRepository {
          error_column text, error_reason text
        ) ON COMMIT DROP`,
     );
-    const client = await this.client(tx);
-    await pipeline(source, client.query(copyFrom(`COPY ingest_stage (${CDR_COLUMNS}, error_column, error_reason) FROM STDIN`)));
+    await copyIn(tx, `COPY ingest_stage (${CDR_COLUMNS}, error_column, error_reason) FROM STDIN`, source);
   }
 
   /** The row problems found while parsing, into the file's error report. */

@@ -7,7 +7,7 @@ import { PassThrough, Readable, Transform } from 'node:stream';
 import { CarriersService } from '../carriers/carriers.service';
 import { invalidInput, notFound } from '../common/ocrecon-error';
 import { copyText } from '../database/copy-text';
-import { TransactionRunner } from '../database/transaction';
+import { rollbackToSavepoint, savepoint, TransactionRunner } from '../database/transaction';
 import { RowProblem } from './cdr-row';
 import { CarrierFilesRepository, FinalizeCounts, RecordIdTaken } from './carrier-files.repository';
 import { CANONICAL_PROFILE, CarrierFileProfile, parseProfile } from './profile';
@@ -134,7 +134,7 @@ export class IngestService {
       // when the bad rows are too many to hold, or when the profile fails a file on a bad row.
       let outcome: { stats: ParseStats; sha256: string; counts: FinalizeCounts; status: 'loaded' | 'rejected' } | null = null;
       if (!profile.failFileOnBadRow) {
-        await this.files.savepoint(tx, 'direct_copy');
+        await savepoint(tx, 'direct_copy');
         const problems: RowProblem[] = [];
         const parsed = this.parse(request.open(), profile, (rowFields) => `${carrier.id}\t${fileId}\t${rowFields}\n`, (p) => {
           if (problems.length >= MAX_PROBLEMS_IN_MEMORY) throw new TooManyProblems();
@@ -147,7 +147,7 @@ export class IngestService {
           outcome = { stats: parsed.stats, sha256: parsed.sha256(), counts: { accepted, skipped: 0, conflicts: 0 }, status: 'loaded' };
         } catch (error) {
           if (!(error instanceof RecordIdTaken || error instanceof TooManyProblems)) throw error;
-          await this.files.rollbackToSavepoint(tx, 'direct_copy');
+          await rollbackToSavepoint(tx, 'direct_copy');
         }
       }
       if (!outcome) {

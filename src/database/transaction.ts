@@ -48,3 +48,16 @@ export class TransactionRunner {
     }
   }
 }
+
+/** Savepoints inside a Tx: a part of the work that can give way (rolled back) without the rest. */
+export async function savepoint(tx: Tx, name: string): Promise<void> {
+  await tx.queryRunner.query(`SAVEPOINT ${name}`);
+}
+
+export async function releaseSavepoint(tx: Tx, name: string): Promise<void> {
+  await tx.queryRunner.query(`RELEASE SAVEPOINT ${name}`);
+}
+
+export async function rollbackToSavepoint(tx: Tx, name: string): Promise<void> {
+  await tx.queryRunner.query(`ROLLBACK TO SAVEPOINT ${name}`);
+}

@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { CarriersService } from '../carriers/carriers.service';
 import { invalidInput, notFound, OcreconError } from '../common/ocrecon-error';
-import { TransactionRunner, Tx } from '../database/transaction';
+import { releaseSavepoint, rollbackToSavepoint, savepoint, TransactionRunner, Tx } from '../database/transaction';
 import { adminExportRow, resolveAdminExportHeader } from './admin-export-row';
 import { guessSource, RowResult, StoredCallRow, toStoredRow } from './graph-row';
 import { ValueError } from './graph-values';
@@ -161,16 +161,16 @@ export class ImportMicrosoftService {
             const start = reader.mark();
             const reported = { rejected: result.rejected, problems: result.problems.length };
             batch = newBatch(ids);
-            await this.logs.savepoint(tx, DIRECT_BATCH);
+            await savepoint(tx, DIRECT_BATCH);
             try {
               const stored = await this.logs.copyIntoCallRows(tx, Readable.from(stagePieces(reader, forced, problem, batch, tenantId), { highWaterMark: 1 }));
-              await this.logs.releaseSavepoint(tx, DIRECT_BATCH);
+              await releaseSavepoint(tx, DIRECT_BATCH);
               result.inserted += stored;
             } catch (error) {
               if (!(error instanceof CallRowIdTaken || error instanceof StageThisBatch)) throw error;
               await batch.stopped; // the mapping may still be reading when the COPY fails
-              await this.logs.rollbackToSavepoint(tx, DIRECT_BATCH);
-              await this.logs.releaseSavepoint(tx, DIRECT_BATCH); // or the next batch's savepoint would nest in it
+              await rollbackToSavepoint(tx, DIRECT_BATCH);
+              await releaseSavepoint(tx, DIRECT_BATCH); // or the next batch's savepoint would nest in it
               if (error instanceof CallRowIdTaken) direct = false;
               reader.rewind(start);
               result.rejected = reported.rejected;

@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'lossless-json';
-import { PoolClient } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { DataSource } from 'typeorm';
+import { copyIn, violatesUnique } from '../database/copy-in';
 import { Tx } from '../database/transaction';
 import { CALL_COLUMNS, CALL_ROW_CHANGED } from './call-row-columns';
 import { fastUpsertSql } from './graph-row-sql';
@@ -150,8 +148,7 @@ export class MicrosoftLogsRepository {
 
   /** COPY text (`stageLine`s) into the stage; PostgreSQL checks the raw column is JSON. */
   async copyIntoImportStage(tx: Tx, copyText: Readable): Promise<void> {
-    const client = (await tx.queryRunner.connect()) as PoolClient;
-    await pipeline(copyText, client.query(copyFrom(`COPY microsoft_import_stage (${STAGE_COLUMNS.map(([n]) => n).join(', ')}) FROM STDIN`)));
+    await copyIn(tx, `COPY microsoft_import_stage (${STAGE_COLUMNS.map(([n]) => n).join(', ')}) FROM STDIN`, copyText);
   }
 
   /**
@@ -160,28 +157,12 @@ export class MicrosoftLogsRepository {
    * (or comes twice); the caller, inside a savepoint, then stages the batch instead.
    */
   async copyIntoCallRows(tx: Tx, copyText: Readable): Promise<number> {
-    const client = (await tx.queryRunner.connect()) as PoolClient;
-    const copy = client.query(copyFrom(`COPY microsoft_call_rows (${DIRECT_COLUMNS.map(([n]) => n).join(', ')}) FROM STDIN`));
     try {
-      await pipeline(copyText, copy);
+      return await copyIn(tx, `COPY microsoft_call_rows (${DIRECT_COLUMNS.map(([n]) => n).join(', ')}) FROM STDIN`, copyText);
     } catch (error) {
-      const e = error as { code?: string; constraint?: string };
-      if (e.code === '23505' && e.constraint === CALL_ROWS_KEY) throw new CallRowIdTaken();
+      if (violatesUnique(error, CALL_ROWS_KEY)) throw new CallRowIdTaken();
       throw error;
     }
-    return copy.rowCount;
-  }
-
-  async savepoint(tx: Tx, name: string): Promise<void> {
-    await tx.queryRunner.query(`SAVEPOINT ${name}`);
-  }
-
-  async releaseSavepoint(tx: Tx, name: string): Promise<void> {
-    await tx.queryRunner.query(`RELEASE SAVEPOINT ${name}`);
-  }
-
-  async rollbackToSavepoint(tx: Tx, name: string): Promise<void> {
-    await tx.queryRunner.query(`ROLLBACK TO SAVEPOINT ${name}`);
   }
 
   /** Upserts the staged rows (a row whose stored copy is identical is left alone) and empties the stage. */
