@@ -6,6 +6,7 @@ import { CarrierProfileEntity } from '../carrier-files/carrier-profile.entity';
 import { IngestErrorEntity } from '../carrier-files/ingest-error.entity';
 import { MicrosoftCallRowEntity } from '../microsoft-logs/microsoft-call-row.entity';
 import { MicrosoftDialoutAggregateEntity } from '../microsoft-logs/microsoft-dialout-aggregate.entity';
+import { MicrosoftRawBatchEntity } from '../microsoft-logs/microsoft-raw-batch.entity';
 import { MicrosoftPullEntity } from '../microsoft-logs/microsoft-pull.entity';
 import { DailyControlEntity } from '../matching/daily-control.entity';
 import { ReconciliationRunEntity } from '../matching/reconciliation-run.entity';
@@ -24,6 +25,7 @@ export const ENTITIES = [
   CarrierCdrEntity,
   IngestErrorEntity,
   MicrosoftCallRowEntity,
+  MicrosoftRawBatchEntity,
   MicrosoftPullEntity,
   MicrosoftDialoutAggregateEntity,
   ReconciliationRunEntity,

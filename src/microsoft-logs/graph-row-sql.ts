@@ -1,4 +1,4 @@
-import { CALL_ROW_CHANGED } from './call-row-columns';
+import { RAW_LINE, upsertCallRowsSql } from './call-row-columns';
 
 /**
  * Graph rows mapped to microsoft_call_rows by PostgreSQL itself, set-based, from their JSON text
@@ -81,11 +81,10 @@ const VALUES: [string, string][] = [
   ...PSTN_TEXTS.filter((c) => c !== 'call_id_pstn').map((c): [string, string] => [c, pstnOnly(c)]),
   ['successful_call', drOnly(`CASE WHEN fast THEN (j->>'successfulCall')::boolean END`)],
   ['final_sip_code', drOnly(`CASE WHEN fast THEN final_sip_code_text::integer END`)],
-  ['raw', 'raw'],
 ];
 
 export interface FastUpsertSql {
-  /** A query yielding `ord` (integer, the row's position or line), `j` (jsonb) and `raw` (json, the row's text as received), one row each. */
+  /** A query yielding `ord` (integer, the row's position or line), `j` (jsonb) and `raw` (json or text, the row's text as received), one row each. */
   elements: string;
   /** SQL text giving the source of a row `j`. */
   source: string;
@@ -103,7 +102,6 @@ export interface FastUpsertSql {
  * `{inserted, updated, fast, total, slow: ord[] | null}`.
  */
 export function fastUpsertSql(o: FastUpsertSql): string {
-  const names = VALUES.map(([n]) => n);
   return `
 WITH r0 AS (
   SELECT e.ord::integer AS ord, e.j, e.raw, (${o.source})::text AS src, jsonb_typeof(e.j) AS jt, jsonb_typeof(e.j->'id') AS id_type,
@@ -119,13 +117,9 @@ WITH r0 AS (
   SELECT DISTINCT ON (key) * FROM r
   WHERE fast AND NOT EXISTS (SELECT 1 FROM contested c WHERE c.key = r.key)${o.allOrNothing ? ' AND NOT EXISTS (SELECT 1 FROM slow)' : ''}
   ORDER BY key, ord DESC
-), upserted AS (
-  INSERT INTO microsoft_call_rows (tenant_id, ${names.join(', ')}, stored_at)
-  SELECT ${o.tenant}::uuid, ${VALUES.map(([, v]) => v).join(', ')}, now() FROM pick
-  ON CONFLICT (tenant_id, id) DO UPDATE SET ${names.filter((n) => n !== 'id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')}, stored_at = now()
-  WHERE ${CALL_ROW_CHANGED}
-  RETURNING (xmax = 0) AS inserted
-), counts AS (
+), input AS (
+  SELECT ord, ${VALUES.map(([n, v]) => `${v} AS ${n}`).join(', ')}, ${RAW_LINE('raw::text')} AS raw FROM pick
+)${upsertCallRowsSql(o.tenant)}, counts AS (
   SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated,
     (SELECT count(*) FROM r WHERE fast AND NOT EXISTS (SELECT 1 FROM contested c WHERE c.key = r.key))::int AS fast,
     (SELECT count(*) FROM r)::int AS total

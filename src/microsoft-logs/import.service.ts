@@ -14,7 +14,7 @@ import { ValueError } from './graph-values';
 import { MICROSOFT_SOURCES, MicrosoftSource } from './microsoft-call-row.entity';
 import { CallRowIdTaken, MicrosoftLogsRepository } from './microsoft-logs.repository';
 import { firstNonBlankLine, NdjsonLine, NdjsonReader } from './ndjson-lines';
-import { rowText, scanRow, stageLine } from './ndjson-row';
+import { directLine, rowText, scanRow, stageLine } from './ndjson-row';
 
 export interface ImportProblem {
   /** Line in the file (NDJSON, CSV with the header as line 1); absent for rows inside a JSON document. */
@@ -137,11 +137,12 @@ export class ImportMicrosoftService {
    * NDJSON, streamed: each line is parsed and mapped here (scanRow + toStoredRow, or lossless-json +
    * toStoredRow when the scanner cannot vouch for it) as the COPY of its batch asks for more. While
    * every row is new (the first import of a day, the nightly case), a batch is COPYed straight into
-   * microsoft_call_rows inside a savepoint. A batch holding a stored id gives way: it is rolled back,
+   * microsoft_call_rows inside a savepoint, and its rows' raw lines, kept meanwhile (a few MB), go
+   * after them as one row of microsoft_raw_batches. A batch holding a stored id gives way: it is rolled back,
    * read again from the file and staged, and so is every later batch (a file of stored rows stays on
    * the stage). A batch with an id given twice, or a line only PostgreSQL can read, is staged alone.
    * Staged: typed columns and the raw line into a staging table, then one statement upserts the
-   * batch, the last copy of an id winning. Nothing of a batch is held in Node.
+   * batch, the last copy of an id winning (upsertCallRowsSql). Only the raw lines of a direct batch are held in Node.
    */
   private async importNdjson(path: string, tenantId: string, forced: MicrosoftSource | undefined): Promise<ImportResult> {
     const result: ImportResult = { file: basename(path), format: 'ndjson', rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, problems: [] };
@@ -154,16 +155,19 @@ export class ImportMicrosoftService {
       await this.transactions.run(async (tx) => {
         await this.logs.createImportStage(tx);
         const ids = new IdHashes();
+        const raw = new RawLines();
         let direct = true;
         for (;;) {
           let batch: MappedBatch | null = null;
           if (direct) {
             const start = reader.mark();
             const reported = { rejected: result.rejected, problems: result.problems.length };
-            batch = newBatch(ids);
+            batch = newBatch(ids, raw);
             await savepoint(tx, DIRECT_BATCH);
             try {
+              batch.rawBatch = await this.logs.nextRawBatchId(tx);
               const stored = await this.logs.copyIntoCallRows(tx, Readable.from(stagePieces(reader, forced, problem, batch, tenantId), { highWaterMark: 1 }));
+              if (stored > 0) await this.logs.insertRawBatch(tx, batch.rawBatch, tenantId, batch.raw.count, batch.raw.bytes());
               await releaseSavepoint(tx, DIRECT_BATCH);
               result.inserted += stored;
             } catch (error) {
@@ -179,7 +183,7 @@ export class ImportMicrosoftService {
             }
           }
           if (!batch) {
-            batch = newBatch(ids);
+            batch = newBatch(ids, raw);
             await this.logs.copyIntoImportStage(tx, Readable.from(stagePieces(reader, forced, problem, batch, null), { highWaterMark: 1 }));
             if (batch.refused.length > 0) await this.stageRefusedLines(tx, batch, forced, problem);
             if (batch.valid > 0) {
@@ -318,13 +322,50 @@ interface MappedBatch {
   ids: IdHashes;
   repeated: boolean;
   refused: { line: NdjsonLine; value: unknown }[];
+  /** Going direct: the batch of microsoft_raw_batches its rows name, and their raw texts. */
+  rawBatch: string;
+  raw: RawLines;
   /** Settles once the mapping of the batch has stopped (a failed pipeline does not wait for its source). */
   stopped?: Promise<void>;
 }
 
-function newBatch(ids: IdHashes): MappedBatch {
+function newBatch(ids: IdHashes, raw: RawLines): MappedBatch {
   ids.clear();
-  return { count: 0, valid: 0, ids, repeated: false, refused: [] };
+  raw.clear();
+  return { count: 0, valid: 0, ids, repeated: false, refused: [], rawBatch: '', raw };
+}
+
+/**
+ * The raw texts of a direct batch's rows as UTF-8 lines, written into one reused buffer as they are
+ * mapped (no string of a row outlives its line, and the batch goes to PostgreSQL as it is).
+ */
+class RawLines {
+  private buffer = Buffer.allocUnsafe(4 << 20);
+  private length = 0;
+  count = 0;
+
+  clear(): void {
+    this.length = 0;
+    this.count = 0;
+  }
+
+  /** Adds a row's text (without line feeds, as rowText gives it); returns its line, from 1. */
+  add(text: string): number {
+    const most = this.length + 1 + 3 * text.length;
+    if (most > this.buffer.length) {
+      const larger = Buffer.allocUnsafe(Math.max(most, 2 * this.buffer.length));
+      this.buffer.copy(larger, 0, 0, this.length);
+      this.buffer = larger;
+    }
+    if (this.count > 0) this.buffer[this.length++] = 0x0a;
+    this.length += this.buffer.write(text, this.length);
+    return ++this.count;
+  }
+
+  /** The lines so far (a view of the buffer: valid until the next clear). */
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
 }
 
 /** The savepoint around a batch COPYed straight into microsoft_call_rows. */
@@ -393,7 +434,7 @@ async function* mapBatch(
       if (directTenant !== null) throw new StageThisBatch();
       batch.repeated = true;
     }
-    piece += stageLine(directTenant ?? line.number, row, rowText(line.text));
+    piece += directTenant === null ? stageLine(line.number, row, rowText(line.text)) : directLine(directTenant, row, batch.rawBatch, batch.raw.add(rowText(line.text)));
     if (piece.length >= 65536) {
       yield piece;
       piece = '';

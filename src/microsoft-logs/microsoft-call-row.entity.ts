@@ -7,7 +7,8 @@ export type MicrosoftSource = (typeof MICROSOFT_SOURCES)[number];
 /**
  * One row of Microsoft's PSTN (pstnCallLogRow) or Direct Routing (directRoutingLogRow) log, keyed by
  * the customer tenant and Graph's row `id` (a re-pulled row replaces the stored one). Money is
- * `numeric` without a scale so Graph's decimals are kept to the last digit; the raw row is evidence.
+ * `numeric` without a scale so Graph's decimals are kept to the last digit; the raw row, the evidence,
+ * is kept in microsoft_raw_batches (`raw_batch`, `raw_line`).
  * No index on call_id: random call ids put every insert on a random leaf page (a 1M-row COPY took
  * about twice as long with it, and wrote more WAL); the matcher hash-joins call ids inside a
  * start-time range, found on (tenant_id, start_time).
@@ -99,9 +100,12 @@ export class MicrosoftCallRowEntity {
   @Column({ name: 'final_sip_code', type: 'integer', nullable: true })
   finalSipCode: number | null;
 
-  /** The row's JSON text exactly as received (`json`: checked, not re-normalised as jsonb would). */
-  @Column({ type: 'json' })
-  raw: Record<string, unknown>;
+  /** The batch holding the row's JSON text as received (microsoft_raw_batches), and its line there (from 1). */
+  @Column({ name: 'raw_batch', type: 'bigint' })
+  rawBatch: string;
+
+  @Column({ name: 'raw_line', type: 'integer' })
+  rawLine: number;
 
   @Column({ name: 'stored_at', type: 'timestamptz', default: () => 'now()' })
   storedAt: Date;

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { copyIn, violatesUnique } from '../database/copy-in';
 import { Tx } from '../database/transaction';
-import { CALL_COLUMNS, CALL_ROW_CHANGED } from './call-row-columns';
+import { CALL_COLUMNS, RAW_LINE, upsertCallRowsSql } from './call-row-columns';
 import { fastUpsertSql } from './graph-row-sql';
 import { DIRECT_COLUMNS, STAGE_COLUMNS } from './ndjson-row';
 import { StoredCallRow, StoredDialoutAggregate } from './graph-row';
@@ -34,17 +34,13 @@ const names = CALL_COLUMNS.map(([n]) => n);
  * A row whose stored copy is identical is left alone, so the counts say what really changed.
  */
 const UPSERT_CALL_ROWS = `
-WITH input AS (
-  SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(ord integer, ${CALL_COLUMNS.filter(([n]) => n !== 'raw').map(([n, t]) => `${n} ${t}`).join(', ')})
+WITH parsed AS (
+  SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(ord integer, ${CALL_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})
 ), raw AS (
-  SELECT e.ord::integer - 1 AS ord, e.value AS raw FROM json_array_elements(CASE WHEN $4 THEN $3::json -> 'value' ELSE $3::json END) WITH ORDINALITY AS e(value, ord)
-), upserted AS (
-  INSERT INTO microsoft_call_rows (tenant_id, ${names.join(', ')}, stored_at)
-  SELECT $1::uuid, ${names.join(', ')}, now() FROM input JOIN raw USING (ord)
-  ON CONFLICT (tenant_id, id) DO UPDATE SET ${names.filter((n) => n !== 'id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')}, stored_at = now()
-  WHERE ${CALL_ROW_CHANGED}
-  RETURNING (xmax = 0) AS inserted
-)
+  SELECT e.ord::integer - 1 AS ord, ${RAW_LINE('e.value::text')} AS raw FROM json_array_elements(CASE WHEN $4 THEN $3::json -> 'value' ELSE $3::json END) WITH ORDINALITY AS e(value, ord)
+), input AS (
+  SELECT * FROM parsed JOIN raw USING (ord)
+)${upsertCallRowsSql('$1')}
 SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM upserted`;
 
 /** What the set-based mapping did: `slow` lists the rows (positions or lines) left to toStoredRow. */
@@ -76,17 +72,13 @@ const UPSERT_PAGE = fastUpsertSql({
 });
 
 /**
- * An import batch, mapped in Node and staged with typed columns and the raw line (checked to be JSON
- * by the COPY): one upsert. With `repeated`, only the last line of each id is taken.
+ * An import batch, mapped in Node and staged with typed columns and the raw line: one upsert. With
+ * `repeated`, only the last line of each id is taken.
  */
 const upsertImportStage = (repeated: boolean) => `
-WITH upserted AS (
-  INSERT INTO microsoft_call_rows (tenant_id, ${names.join(', ')}, stored_at)
-  SELECT $1::uuid, ${names.join(', ')}, now() FROM ${repeated ? '(SELECT DISTINCT ON (id) * FROM microsoft_import_stage ORDER BY id, line DESC) AS s' : 'microsoft_import_stage'}
-  ON CONFLICT (tenant_id, id) DO UPDATE SET ${names.filter((n) => n !== 'id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')}, stored_at = now()
-  WHERE ${CALL_ROW_CHANGED}
-  RETURNING (xmax = 0) AS inserted
-)
+WITH input AS (
+  SELECT line AS ord, ${names.join(', ')}, raw FROM ${repeated ? '(SELECT DISTINCT ON (id) * FROM microsoft_import_stage ORDER BY id, line DESC) AS s' : 'microsoft_import_stage'}
+)${upsertCallRowsSql('$1')}
 SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM upserted`;
 
 const UPSERT_IMPORT_STAGE = upsertImportStage(false);
@@ -146,15 +138,27 @@ export class MicrosoftLogsRepository {
     await tx.queryRunner.query(`CREATE TEMP TABLE microsoft_import_stage (${STAGE_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')}) ON COMMIT DROP`);
   }
 
-  /** COPY text (`stageLine`s) into the stage; PostgreSQL checks the raw column is JSON. */
+  /** COPY text (`stageLine`s) into the stage. */
   async copyIntoImportStage(tx: Tx, copyText: Readable): Promise<void> {
     await copyIn(tx, `COPY microsoft_import_stage (${STAGE_COLUMNS.map(([n]) => n).join(', ')}) FROM STDIN`, copyText);
   }
 
+  /** A new batch id of microsoft_raw_batches, for rows COPYed before their batch is written (insertRawBatch). */
+  async nextRawBatchId(tx: Tx): Promise<string> {
+    const [r] = await tx.queryRunner.query(`SELECT nextval(pg_get_serial_sequence('microsoft_raw_batches', 'id'))::text AS id`);
+    return r.id;
+  }
+
+  /** The raw rows of a batch COPYed straight into microsoft_call_rows: `lines`, UTF-8 text, one row's JSON text per line. */
+  async insertRawBatch(tx: Tx, id: string, tenantId: string, count: number, lines: Buffer): Promise<void> {
+    // A Buffer goes in binary format: for text, the UTF-8 bytes themselves (PostgreSQL checks the encoding).
+    await tx.queryRunner.query(`INSERT INTO microsoft_raw_batches (id, tenant_id, row_count, lines) VALUES ($1, $2, $3, $4::text)`, [id, tenantId, count, lines]);
+  }
+
   /**
-   * COPY text (`stageLine`s starting with the tenant id) straight into microsoft_call_rows: the fast
-   * path of an import whose rows are new. Throws CallRowIdTaken when a row's id is already stored
-   * (or comes twice); the caller, inside a savepoint, then stages the batch instead.
+   * COPY text (`directLine`s: the tenant id, the typed columns, the raw batch and line) straight into
+   * microsoft_call_rows: the fast path of an import whose rows are new. Throws CallRowIdTaken when a
+   * row's id is already stored (or comes twice); the caller, inside a savepoint, then stages the batch instead.
    */
   async copyIntoCallRows(tx: Tx, copyText: Readable): Promise<number> {
     try {

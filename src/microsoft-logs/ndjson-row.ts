@@ -166,18 +166,25 @@ export function rowText(s: string): string {
 
 const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
-/** The columns of the import stage, in COPY order: the line, then microsoft_call_rows' own (raw last). */
-export const STAGE_COLUMNS = [['line', 'integer'], ...CALL_COLUMNS] as const;
-/** The columns a batch COPYed straight into microsoft_call_rows fills: the tenant, then the same as the stage's. */
-export const DIRECT_COLUMNS = [['tenant_id', 'uuid'], ...CALL_COLUMNS] as const;
+/** The columns of the import stage, in COPY order: the line, microsoft_call_rows' typed ones, the row's JSON text. */
+export const STAGE_COLUMNS = [['line', 'integer'], ...CALL_COLUMNS, ['raw', 'text']] as const;
+/** The columns a batch COPYed straight into microsoft_call_rows fills: the tenant, the typed ones, where the raw text is. */
+export const DIRECT_COLUMNS = [['tenant_id', 'uuid'], ...CALL_COLUMNS, ['raw_batch', 'bigint'], ['raw_line', 'integer']] as const;
 
 const f = (v: string | null) => (v === null ? '\\N' : copyText(v));
 const n = (v: number | null) => (v === null ? '\\N' : String(v));
 
-/**
- * A mapped row as one COPY text line: `first` is the stage's line number or, for a COPY straight
- * into microsoft_call_rows, the tenant id; `rawText` is the row's JSON text (PostgreSQL checks it is JSON).
- */
-export function stageLine(first: number | string, r: StoredCallRow, rawText: string): string {
-  return `${first}\t${f(r.id)}\t${r.source}\t${f(r.call_id)}\t${f(r.user_id)}\t${f(r.user_principal_name)}\t${f(r.user_display_name)}\t${f(r.start_time)}\t${f(r.end_time)}\t${n(r.duration_seconds)}\t${f(r.charge)}\t${f(r.connection_charge)}\t${f(r.currency)}\t${f(r.call_type)}\t${f(r.caller_number)}\t${f(r.callee_number)}\t${f(r.destination_context)}\t${f(r.destination_name)}\t${f(r.conference_id)}\t${f(r.license_capability)}\t${f(r.inventory_type)}\t${f(r.operator)}\t${f(r.call_duration_source)}\t${f(r.tenant_country_code)}\t${f(r.usage_country_code)}\t${r.successful_call === null ? '\\N' : r.successful_call ? 't' : 'f'}\t${n(r.final_sip_code)}\t${copyText(rawText)}\n`;
+/** A mapped row's typed columns (CALL_COLUMNS) as COPY text, tab-separated. */
+function typedColumns(r: StoredCallRow): string {
+  return `${f(r.id)}\t${r.source}\t${f(r.call_id)}\t${f(r.user_id)}\t${f(r.user_principal_name)}\t${f(r.user_display_name)}\t${f(r.start_time)}\t${f(r.end_time)}\t${n(r.duration_seconds)}\t${f(r.charge)}\t${f(r.connection_charge)}\t${f(r.currency)}\t${f(r.call_type)}\t${f(r.caller_number)}\t${f(r.callee_number)}\t${f(r.destination_context)}\t${f(r.destination_name)}\t${f(r.conference_id)}\t${f(r.license_capability)}\t${f(r.inventory_type)}\t${f(r.operator)}\t${f(r.call_duration_source)}\t${f(r.tenant_country_code)}\t${f(r.usage_country_code)}\t${r.successful_call === null ? '\\N' : r.successful_call ? 't' : 'f'}\t${n(r.final_sip_code)}`;
+}
+
+/** A mapped row as one COPY text line of the stage (STAGE_COLUMNS): its line number, the typed columns, `rawText` (the row's JSON text). */
+export function stageLine(line: number, r: StoredCallRow, rawText: string): string {
+  return `${line}\t${typedColumns(r)}\t${copyText(rawText)}\n`;
+}
+
+/** A mapped row as one COPY text line straight into microsoft_call_rows (DIRECT_COLUMNS): its raw text is line `rawLine` of batch `rawBatch`. */
+export function directLine(tenantId: string, r: StoredCallRow, rawBatch: string, rawLine: number): string {
+  return `${tenantId}\t${typedColumns(r)}\t${rawBatch}\t${rawLine}\n`;
 }

@@ -72,7 +72,7 @@ describe('ocrecon pull (child process, real @azure/identity, loopback Entra ID a
     expect(new Dec(rows[0].charge).minus(charge).isZero()).toBe(true);
     expect(new Dec(rows[0].fee).minus(fee).isZero()).toBe(true);
     expect(rows[0].fee).toBe('7747.0000000000000002500'); // 2500 x 0.0000000000000000001: a float would have lost it
-    const first = await db.sql.query(`SELECT to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS start, charge::text, call_type, raw->>'charge' AS raw_charge
+    const first = await db.sql.query(`SELECT to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS start, charge::text, call_type, microsoft_raw_row(raw_batch, raw_line)->>'charge' AS raw_charge
       FROM microsoft_call_rows WHERE tenant_id = $1 AND id = '1a1a1a1a-0000-4000-8000-000000000000'`, [T1]);
     expect(first.rows[0]).toEqual({ start: '2026-01-10T00:00:00.123456', charge: chargeText(0), call_type: 'brand_new_call_type', raw_charge: chargeText(0) });
     const dr = await db.sql.query(`SELECT count(*)::int AS n FROM microsoft_call_rows WHERE tenant_id = $1 AND source = 'direct-routing' AND successful_call AND final_sip_code = 200`, [T1]);

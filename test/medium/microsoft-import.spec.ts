@@ -58,7 +58,7 @@ const CASES: string[] = [
 const COLUMNS = `id, source, call_id, user_id, user_principal_name, user_display_name, start_time, end_time, duration_seconds,
   charge::text AS charge, connection_charge::text AS connection_charge, currency, call_type, caller_number, callee_number,
   destination_context, destination_name, conference_id, license_capability, inventory_type, operator, call_duration_source,
-  tenant_country_code, usage_country_code, successful_call, final_sip_code, raw::jsonb::text AS raw`;
+  tenant_country_code, usage_country_code, successful_call, final_sip_code, microsoft_raw_row(raw_batch, raw_line)::jsonb::text AS raw`;
 
 describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped by toStoredRow', () => {
   let db: TestDatabase;
@@ -96,7 +96,7 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
     expect(await stored(SQL_SIDE)).toEqual(await stored(NODE_SIDE));
     // The NDJSON side keeps each line's own bytes as evidence (a saved document's rows are written
     // back by lossless-json: the same JSON, compact).
-    const raws = await db.sql.query(`SELECT id, raw::text AS raw FROM microsoft_call_rows WHERE tenant_id = $1`, [SQL_SIDE]);
+    const raws = await db.sql.query(`SELECT r.id, w.raw FROM microsoft_call_rows r JOIN microsoft_raw_rows w USING (tenant_id, raw_batch, raw_line) WHERE r.tenant_id = $1`, [SQL_SIDE]);
     expect(raws.rows).toHaveLength(viaSql.inserted);
     for (const r of raws.rows) expect(CASES).toContain(r.raw);
     expect(raws.rows.find((r) => r.id === 'spaced')!.raw).toMatch(/^\{ "id" : "spaced" ,\t"callId"/);
@@ -129,7 +129,8 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
     expect(Object.fromEntries(rows.rows.map((x) => [x.id, x.charge]))).toEqual({
       'r-3': '7.25', 'r-10': '6010.0000000000000000001', 'r-17': '6017.0000000000000000001', 'r-1500': '7500.0000000000000000001', 'r-2999': '5999.0000000000000000001',
     });
-    const snapshot = async () => (await db.sql.query(`SELECT id, raw::text FROM microsoft_call_rows WHERE tenant_id = $1 ORDER BY id`, [OTHER])).rows;
+    const snapshot = async (withBatch = false) => (await db.sql.query(
+      `SELECT r.id, ${withBatch ? 'r.raw_batch, ' : ''}w.raw FROM microsoft_call_rows r JOIN microsoft_raw_rows w USING (tenant_id, raw_batch, raw_line) WHERE r.tenant_id = $1 ORDER BY id`, [OTHER])).rows;
     const before = await snapshot();
     expect(before).toHaveLength(3000);
     expect(before.filter((x) => !/^\{.*\}$/.test(x.raw))).toEqual([]); // the CRLF file's \r is not part of a row
@@ -139,6 +140,19 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
     expect(await snapshot()).toEqual(before);
     writeFileSync(join(dir, 'newer.ndjson'), pstn('r-5', '"charge":0.5') + '\n');
     expect(await imports.importFile(join(dir, 'newer.ndjson'), OTHER)).toMatchObject({ inserted: 0, updated: 1, unchanged: 0 });
+    // the same values written differently: the evidence changed, so the row takes the new text (and batch)
+    const mid = await snapshot(true);
+    const respaced = pstn('r-5', '"charge":0.5').replace('{', '{ ');
+    writeFileSync(join(dir, 'respaced.ndjson'), respaced + '\n' + pstn('r-6', `"charge":6006.0000000000000000001,"startDateTime":"2026-03-01T10:00:00.1234567Z"`) + '\n');
+    const r5 = await imports.importFile(join(dir, 'respaced.ndjson'), OTHER);
+    expect(r5).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
+    const after = await snapshot(true);
+    expect(after.find((x) => x.id === 'r-5')).toMatchObject({ raw: respaced });
+    expect(after.find((x) => x.id === 'r-5')!.raw_batch).not.toBe(mid.find((x) => x.id === 'r-5')!.raw_batch);
+    expect(after.find((x) => x.id === 'r-6')).toEqual(mid.find((x) => x.id === 'r-6')); // unchanged: same text, same batch
+    // the function reads one row's evidence
+    const one = await db.sql.query(`SELECT microsoft_raw_row(raw_batch, raw_line)::text AS raw FROM microsoft_call_rows WHERE tenant_id = $1 AND id = 'r-5'`, [OTHER]);
+    expect(one.rows[0].raw).toBe(respaced);
   });
 
   it('COPYs new rows straight in; a batch reaching a stored id is rolled back and staged, and so is the rest of the file', async () => {

@@ -37,8 +37,9 @@ describe('ocrecon reconcile / discrepancies / review', () => {
     expect(ingest.accepted).toBe(6);
     const ms = (id: string, callId: string | null, start: string, duration: number, callee: string, charge: string, operator = 'acme voice') =>
       db.sql.query(
-        `INSERT INTO microsoft_call_rows (tenant_id, id, source, call_id, start_time, duration_seconds, charge, connection_charge, currency, caller_number, callee_number, operator, raw)
-         VALUES ($1, $2, 'pstn', $3, $4, $5, $6, 0, 'USD', '+14255550100', $7, $8, '{}')`,
+        `WITH b AS (INSERT INTO microsoft_raw_batches (tenant_id, row_count, lines) VALUES ($1, 1, '{}') RETURNING id)
+         INSERT INTO microsoft_call_rows (tenant_id, id, source, call_id, start_time, duration_seconds, charge, connection_charge, currency, caller_number, callee_number, operator, raw_batch, raw_line)
+         SELECT $1, $2, 'pstn', $3, $4, $5, $6, 0, 'USD', '+14255550100', $7, $8, b.id, 1 FROM b`,
         [T1, id, callId, start, duration, charge, callee, operator],
       );
     await ms('m1', 'call-1', '2026-11-01T10:00:00.123456Z', 60, '+4930123456', '0.12');
@@ -95,8 +96,9 @@ describe('ocrecon reconcile / discrepancies / review', () => {
     expect(before.m).toMatch(/^-?[0-9]+$/);
     // Microsoft's missing row arrives: MISSING_AT_MICROSOFT for r3 must go, the reviewed one stays.
     await db.sql.query(
-      `INSERT INTO microsoft_call_rows (tenant_id, id, source, call_id, start_time, duration_seconds, charge, connection_charge, currency, caller_number, callee_number, operator, raw)
-       VALUES ($1, 'm3', 'pstn', 'call-3', '2026-11-01T12:00:00Z', 30, 0.05, 0, 'USD', '+14255550100', '+4930123458', 'Acme Voice', '{}')`,
+      `WITH b AS (INSERT INTO microsoft_raw_batches (tenant_id, row_count, lines) VALUES ($1, 1, '{}') RETURNING id)
+       INSERT INTO microsoft_call_rows (tenant_id, id, source, call_id, start_time, duration_seconds, charge, connection_charge, currency, caller_number, callee_number, operator, raw_batch, raw_line)
+       SELECT $1, 'm3', 'pstn', 'call-3', '2026-11-01T12:00:00Z', 30, 0.05, 0, 'USD', '+14255550100', '+4930123458', 'Acme Voice', b.id, 1 FROM b`,
       [T1],
     );
     const again = JSON.parse(await cli('reconcile', '--carrier', 'acme', '--from', '2026-11-01', '--to', '2026-11-03', '--json'));

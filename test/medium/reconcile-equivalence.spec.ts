@@ -225,7 +225,7 @@ describe('reconcile in SQL = the pure reference', () => {
   /** Stores one window's rows, reconciles it in SQL and with the reference, and compares everything. */
   const checkWindow = async ([msRows, cRows, dupIdx]: [MsInput[], CarrierInput[], number[]], window = { from: FROM, to: TO }) => {
     const { from: FROM, to: TO } = window;
-    await db.sql.query(`TRUNCATE microsoft_call_rows, carrier_cdrs, discrepancies CASCADE`);
+    await db.sql.query(`TRUNCATE microsoft_call_rows, microsoft_raw_batches, carrier_cdrs, discrepancies CASCADE`);
     const microsoft: MicrosoftRecord[] = [];
     for (const [i, r] of msRows.entries()) {
       const start = ANCHORS[r.anchor] + BigInt(r.offset) * 1_000_000n + BigInt(r.micros);
@@ -233,8 +233,9 @@ describe('reconcile in SQL = the pure reference', () => {
       const callee = writeNumber(r.callee, r.writing);
       const id = `m${String(i).padStart(3, '0')}`;
       await db.sql.query(
-        `INSERT INTO microsoft_call_rows (tenant_id, id, source, call_id, start_time, duration_seconds, charge, connection_charge, currency,
-           caller_number, callee_number, operator, raw) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '{}')`,
+        `WITH b AS (INSERT INTO microsoft_raw_batches (tenant_id, row_count, lines) VALUES ($1, 1, '{}') RETURNING id)
+         INSERT INTO microsoft_call_rows (tenant_id, id, source, call_id, start_time, duration_seconds, charge, connection_charge, currency,
+           caller_number, callee_number, operator, raw_batch, raw_line) SELECT $1, $2, $3, $4, $5::timestamptz, $6::integer, $7::numeric, $8::numeric, $9, $10, $11, $12, b.id, 1 FROM b`,
         [r.tenantId, id, r.scope === 'direct-routing' ? 'direct-routing' : 'pstn', r.callId, formatMicros(start), r.duration, r.charge, r.connectionCharge,
           r.currency, caller, callee, r.scope === 'other-operator' ? 'Microsoft' : r.scope === 'OPERATOR-CASE' ? 'EQALIAS' : 'Eq Carrier'],
       );

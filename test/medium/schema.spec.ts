@@ -24,3 +24,42 @@ describe('migrations and entities', () => {
     expect(await ds.showMigrations()).toBe(false);
   });
 });
+
+// The move of the raw rows out of microsoft_call_rows (MicrosoftRawBatches): stored rows keep their text.
+describe('migration MicrosoftRawBatches', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ds = await new DataSource({ ...dataSourceOptions(db.url), migrationsTransactionMode: 'each' }).initialize();
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  it('moves every stored raw row into batches, and back on undo', async () => {
+    const T = ['0b0e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71', '1c1e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71'];
+    await ds.undoLastMigration();
+    expect((await ds.query(`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'microsoft_call_rows' AND column_name = 'raw'`))[0].n).toBe(1);
+    // 4,001 rows of one tenant (two batches), 3 of another; one row's text spread over lines
+    await ds.query(`INSERT INTO microsoft_call_rows (tenant_id, id, source, start_time, raw)
+      SELECT $1, 'r' || i, 'pstn', timestamptz '2026-11-01' + i * interval '1 second', json_build_object('id', 'r' || i, 'n', i)::json FROM generate_series(1, 4001) AS i`, [T[0]]);
+    await ds.query(`INSERT INTO microsoft_call_rows (tenant_id, id, source, start_time, raw) VALUES
+      ($1, 'a', 'pstn', '2026-11-01T00:00:03Z', '{"id":"a",\n  "charge": 0.10}'), ($1, 'b', 'pstn', '2026-11-01T00:00:01Z', '{"id":"b"}'), ($1, 'c', 'pstn', NULL, '{"id":"c"}')`, [T[1]]);
+    const before = await ds.query(`SELECT tenant_id, id, raw::text AS raw FROM microsoft_call_rows ORDER BY tenant_id, id`);
+
+    await ds.runMigrations();
+    const moved = await ds.query(`SELECT r.tenant_id, r.id, w.raw FROM microsoft_call_rows r JOIN microsoft_raw_rows w USING (tenant_id, raw_batch, raw_line) ORDER BY r.tenant_id, r.id`);
+    expect(moved).toEqual(before.map((r: { raw: string }) => ({ ...r, raw: r.raw.replace('\n', ' ') })));
+    const batches = await ds.query(`SELECT tenant_id, row_count FROM microsoft_raw_batches ORDER BY tenant_id, row_count DESC`);
+    expect(batches).toEqual([{ tenant_id: T[0], row_count: 4000 }, { tenant_id: T[0], row_count: 1 }, { tenant_id: T[1], row_count: 3 }]);
+    expect((await ds.query(`SELECT raw_line FROM microsoft_call_rows WHERE id IN ('b', 'a', 'c') ORDER BY raw_line`)).map((r: { raw_line: number }) => r.raw_line)).toEqual([1, 2, 3]);
+    expect((await ds.query(`SELECT microsoft_raw_row(raw_batch, raw_line)->>'charge' AS c FROM microsoft_call_rows WHERE id = 'a'`))[0].c).toBe('0.10');
+
+    await ds.undoLastMigration();
+    const back = await ds.query(`SELECT tenant_id, id, raw::text AS raw FROM microsoft_call_rows ORDER BY tenant_id, id`);
+    expect(back).toEqual(before.map((r: { raw: string }) => ({ ...r, raw: r.raw.replace('\n', ' ') })));
+    await ds.runMigrations();
+  });
+});
