@@ -20,7 +20,7 @@ const TENANT = '4a5e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71';
  * e2e_floor_s, in the same database afterwards: what PostgreSQL alone needs to store both sides as
  * ocrecon stores them and to join them, with nothing parsed, validated or mapped: COPY of the carrier
  * file into a copy of carrier_cdrs (its indexes included), COPY of the Microsoft rows as stored
- * (typed columns and raw JSON, exported beforehand, untimed) into a copy of microsoft_call_rows, and
+ * (exported beforehand, untimed) into copies of microsoft_call_rows and microsoft_raw_batches, and
  * the bare join of the match bench's floor.
  */
 export const e2eBench: BenchSection = async (ctx) => {
@@ -94,14 +94,19 @@ async function storageFloor(url: string, carrierFile: string, microsoftCopy: str
   };
   try {
     await pipeline(c.query(copyTo(`COPY microsoft_call_rows TO STDOUT`)), createWriteStream(microsoftCopy));
+    await pipeline(c.query(copyTo(`COPY microsoft_raw_batches TO STDOUT`)), createWriteStream(`${microsoftCopy}.raw`));
     await c.query(`CREATE TABLE floor_cdrs (LIKE carrier_cdrs INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)`);
     await c.query(`ALTER TABLE floor_cdrs ALTER carrier_id SET DEFAULT 'bench', ALTER file_id SET DEFAULT gen_random_uuid(), ALTER line SET DEFAULT 0`);
     await c.query(`CREATE TABLE floor_calls (LIKE microsoft_call_rows INCLUDING DEFAULTS INCLUDING INDEXES)`);
+    await c.query(`CREATE TABLE floor_raw (LIKE microsoft_raw_batches INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING COMPRESSION)`);
     await c.query('CHECKPOINT');
     const carrier = await timed(() => pipeline(createReadStream(carrierFile), c.query(copyFrom(
       `COPY floor_cdrs (record_id, call_id, tenant_id, direction, start_time, end_time, duration_seconds, caller_number, callee_number, charge, connection_charge, currency)
        FROM STDIN WITH (FORMAT csv, HEADER true)`))));
-    const microsoft = await timed(() => pipeline(createReadStream(microsoftCopy), c.query(copyFrom(`COPY floor_calls FROM STDIN`))));
+    const microsoft = await timed(async () => {
+      await pipeline(createReadStream(microsoftCopy), c.query(copyFrom(`COPY floor_calls FROM STDIN`)));
+      await pipeline(createReadStream(`${microsoftCopy}.raw`), c.query(copyFrom(`COPY floor_raw FROM STDIN`)));
+    });
     const join = await timed(() => c.query(`
       CREATE TABLE floor_join AS
       SELECT coalesce(m.call_id, c.call_id) AS call_id, m.id AS microsoft_row_id, c.record_id AS carrier_ref,

@@ -77,6 +77,16 @@ describe('Microsoft logs: pull and import services', () => {
       ['2025-01-01T00:00:00.000Z', '2025-04-01T00:00:00.000Z', 'done', 0, 1],
       ['2025-04-01T00:00:00.000Z', '2025-04-11T00:00:00.000Z', 'done', 0, 0],
     ]);
+
+    // the evidence is each row's text from the page; a row sent spread over lines (JSON whitespace)
+    // is a new text: updated, and kept with its line feeds as spaces
+    rows[8] = { ...rows[8], json: rows[8].json.replace('{', '{\n  ') };
+    fake.setTenant(A, { pstn: rows });
+    const third = await pulls.pullWindow({ tenantId: A, from: '2025-01-01', to: '2025-04-11', source: 'pstn' });
+    expect(third.sources.pstn).toMatchObject({ received: 1501, inserted: 0, updated: 1, unchanged: 1500 });
+    const evidence = await db.sql.query(`SELECT r.id, w.raw FROM microsoft_call_rows r JOIN microsoft_raw_rows w USING (tenant_id, raw_batch, raw_line)
+      WHERE r.tenant_id = $1 AND r.id IN ('aaaaaaaa-0000-4000-8000-000000000007', 'aaaaaaaa-0000-4000-8000-000000000008') ORDER BY r.id`, [A]);
+    expect(evidence.rows.map((r) => r.raw)).toEqual([rows[7].json, rows[8].json.replace('\n', ' ')]);
   });
 
   it('stays under the per-tenant rate limit', async () => {
