@@ -31,12 +31,14 @@ export const matchBench: BenchSection = async (ctx) => {
            30 + i % 600 AS dur, '+1425' || lpad((i % 10000000)::text, 7, '0') AS caller, '+4930' || lpad((i * 7 % 10000000)::text, 7, '0') AS callee
     FROM generate_series(1, $1) i`;
   const args = [n, TENANTS[0], TENANTS[1], `${DAY}T00:00:00Z`];
+  // The matcher never reads the raw rows: every generated row names the same one-line batch.
+  const [{ id: rawBatch }] = (await c.query(`INSERT INTO microsoft_raw_batches (tenant_id, row_count, lines) VALUES ($1, 1, '{}') RETURNING id`, [TENANTS[0]])).rows;
   await c.query(
-    `INSERT INTO microsoft_call_rows (tenant_id, id, source, call_id, start_time, duration_seconds, charge, connection_charge, currency, caller_number, callee_number, operator, raw)
+    `INSERT INTO microsoft_call_rows (tenant_id, id, source, call_id, start_time, duration_seconds, charge, connection_charge, currency, caller_number, callee_number, operator, raw_batch, raw_line)
      SELECT tenant_id, 'ms-' || i, 'pstn', call_id, start_time, dur, dur * 0.0005, 0.01, 'USD', caller,
-            CASE WHEN i % 100 = 7 THEN left(callee, length(callee) - 3) || '***' ELSE callee END, 'Bench Carrier', '{}'
+            CASE WHEN i % 100 = 7 THEN left(callee, length(callee) - 3) || '***' ELSE callee END, 'Bench Carrier', $5, 1
      FROM (${base}) g WHERE i % 100 <> 1`,
-    args,
+    [...args, rawBatch],
   );
   await c.query(
     `INSERT INTO carrier_cdrs (carrier_id, file_id, line, record_id, call_id, tenant_id, start_time, duration_seconds, caller_number, callee_number, charge, connection_charge, currency)

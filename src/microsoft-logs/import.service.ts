@@ -12,8 +12,8 @@ import { adminExportRow, resolveAdminExportHeader } from './admin-export-row';
 import { guessSource, RowResult, StoredCallRow, toStoredRow } from './graph-row';
 import { ValueError } from './graph-values';
 import { MICROSOFT_SOURCES, MicrosoftSource } from './microsoft-call-row.entity';
-import { CallRowIdTaken, MicrosoftLogsRepository } from './microsoft-logs.repository';
-import { firstNonBlankLine, NdjsonLine, NdjsonReader } from './ndjson-lines';
+import { CallRowIdTaken, MicrosoftLogsRepository, UpsertCounts } from './microsoft-logs.repository';
+import { firstNonBlankLine, NdjsonLine, NdjsonReader, ReaderMark } from './ndjson-lines';
 import { directLine, rowText, scanRow, stageLine } from './ndjson-row';
 
 export interface ImportProblem {
@@ -134,15 +134,16 @@ export class ImportMicrosoftService {
   }
 
   /**
-   * NDJSON, streamed: each line is parsed and mapped here (scanRow + toStoredRow, or lossless-json +
-   * toStoredRow when the scanner cannot vouch for it) as the COPY of its batch asks for more. While
-   * every row is new (the first import of a day, the nightly case), a batch is COPYed straight into
-   * microsoft_call_rows inside a savepoint, and its rows' raw lines, kept meanwhile (a few MB), go
-   * after them as one row of microsoft_raw_batches. A batch holding a stored id gives way: it is rolled back,
-   * read again from the file and staged, and so is every later batch (a file of stored rows stays on
-   * the stage). A batch with an id given twice, or a line only PostgreSQL can read, is staged alone.
-   * Staged: typed columns and the raw line into a staging table, then one statement upserts the
-   * batch, the last copy of an id winning (upsertCallRowsSql). Only the raw lines of a direct batch are held in Node.
+   * NDJSON, streamed, a batch of NDJSON_BATCH lines at a time: each line is parsed and mapped here
+   * (scanRow + toStoredRow, or lossless-json + toStoredRow when the scanner cannot vouch for it) into
+   * COPY text held as bytes, and PostgreSQL takes a batch while the next one is mapped (two sets of
+   * buffers, a few MB each, no string of a row outliving its line). While every row is new (the first
+   * import of a day, the nightly case), a batch is COPYed straight into microsoft_call_rows inside a
+   * savepoint and its rows' raw lines go after them as one row of microsoft_raw_batches. A batch
+   * holding a stored id gives way: it is rolled back, read again from the file and staged, and so is
+   * every later batch (a file of stored rows stays on the stage). A batch with an id given twice, or a
+   * line only PostgreSQL can read, is staged alone. Staged: typed columns and the raw line into a
+   * staging table, then one statement upserts the batch, the last copy of an id winning (upsertCallRowsSql).
    */
   private async importNdjson(path: string, tenantId: string, forced: MicrosoftSource | undefined): Promise<ImportResult> {
     const result: ImportResult = { file: basename(path), format: 'ndjson', rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, problems: [] };
@@ -154,51 +155,90 @@ export class ImportMicrosoftService {
     try {
       await this.transactions.run(async (tx) => {
         await this.logs.createImportStage(tx);
-        const ids = new IdHashes();
-        const raw = new RawLines();
+        const free = [new BatchBuffers(), new BatchBuffers()];
+        const rawBatchIds = await this.logs.reserveRawBatchIds(tx, RAW_BATCH_IDS);
         let direct = true;
-        for (;;) {
-          let batch: MappedBatch | null = null;
-          if (direct) {
-            const start = reader.mark();
-            const reported = { rejected: result.rejected, problems: result.problems.length };
-            batch = newBatch(ids, raw);
-            await savepoint(tx, DIRECT_BATCH);
-            try {
-              batch.rawBatch = await this.logs.nextRawBatchId(tx);
-              const stored = await this.logs.copyIntoCallRows(tx, Readable.from(stagePieces(reader, forced, problem, batch, tenantId), { highWaterMark: 1 }));
-              if (stored > 0) await this.logs.insertRawBatch(tx, batch.rawBatch, tenantId, batch.raw.count, batch.raw.bytes());
-              await releaseSavepoint(tx, DIRECT_BATCH);
-              result.inserted += stored;
-            } catch (error) {
-              if (!(error instanceof CallRowIdTaken || error instanceof StageThisBatch)) throw error;
-              await batch.stopped; // the mapping may still be reading when the COPY fails
-              await rollbackToSavepoint(tx, DIRECT_BATCH);
-              await releaseSavepoint(tx, DIRECT_BATCH); // or the next batch's savepoint would nest in it
-              if (error instanceof CallRowIdTaken) direct = false;
-              reader.rewind(start);
-              result.rejected = reported.rejected;
-              result.problems.length = reported.problems;
-              batch = null;
-            }
+        /** Maps the next batch (into free buffers), noting where it began and what was reported before it. */
+        const map = (mode: 'direct' | 'stage'): Promise<MappedBatch> => {
+          const batch: MappedBatch = {
+            mode, start: reader.mark(), reported: { rejected: result.rejected, problems: result.problems.length },
+            buffers: free.pop()!, rawBatch: mode === 'direct' ? rawBatchIds.shift()! : '', count: 0, valid: 0, repeated: false, mustStage: false, refused: [],
+          };
+          batch.buffers.clear();
+          const mapped = mapBatch(reader, forced, problem, batch, tenantId).then(() => batch);
+          mapped.catch(() => undefined); // awaited later: a failure meanwhile is not unhandled
+          return mapped;
+        };
+        /** Gives a batch's lines back to the reader and takes back what its mapping reported. */
+        const readAgain = (batch: MappedBatch) => {
+          reader.rewind(batch.start);
+          result.rejected = batch.reported.rejected;
+          result.problems.length = batch.reported.problems;
+        };
+        let next: Promise<MappedBatch> | null = map('direct');
+        while (next) {
+          const batch: MappedBatch = await next;
+          next = null;
+          if (batch.mustStage) {
+            free.push(batch.buffers);
+            readAgain(batch); // for the stage
+            next = map('stage');
+            continue;
           }
-          if (!batch) {
-            batch = newBatch(ids, raw);
-            await this.logs.copyIntoImportStage(tx, Readable.from(stagePieces(reader, forced, problem, batch, null), { highWaterMark: 1 }));
-            if (batch.refused.length > 0) await this.stageRefusedLines(tx, batch, forced, problem);
-            if (batch.valid > 0) {
-              const c = await this.logs.upsertImportStage(tx, tenantId, batch.repeated);
-              addCounts(result, { ...c, unchanged: batch.valid - c.inserted - c.updated });
-            }
+          const storing = batch.mode === 'direct' ? this.storeDirect(tx, batch, tenantId, rawBatchIds) : this.storeStaged(tx, batch, tenantId, forced, problem);
+          // PostgreSQL takes this batch while the next one is mapped
+          const more = batch.count === NDJSON_BATCH;
+          if (more) next = map(direct ? 'direct' : 'stage');
+          let outcome: UpsertCounts | 'id taken';
+          try {
+            outcome = await storing;
+          } catch (error) {
+            await next?.catch(() => undefined);
+            throw error;
           }
+          free.push(batch.buffers);
+          if (outcome === 'id taken') {
+            if (next) free.push((await next).buffers);
+            readAgain(batch); // and every later batch, for the stage
+            direct = false;
+            next = map('stage');
+            continue;
+          }
+          addCounts(result, outcome);
           result.rowsRead += batch.count;
-          if (batch.count < NDJSON_BATCH) break;
         }
       });
     } finally {
       await reader.close();
     }
     return result;
+  }
+
+  /** A direct batch: COPYed straight into microsoft_call_rows in a savepoint, its raw lines after it; 'id taken' when a row's id is stored. */
+  private async storeDirect(tx: Tx, batch: MappedBatch, tenantId: string, rawBatchIds: string[]): Promise<UpsertCounts | 'id taken'> {
+    await savepoint(tx, DIRECT_BATCH);
+    let stored: number;
+    try {
+      stored = await this.logs.copyIntoCallRows(tx, Readable.from(batch.buffers.copy.chunks()));
+    } catch (error) {
+      if (!(error instanceof CallRowIdTaken)) throw error;
+      await rollbackToSavepoint(tx, DIRECT_BATCH);
+      await releaseSavepoint(tx, DIRECT_BATCH); // or the next batch's savepoint would nest in it
+      return 'id taken';
+    }
+    if (stored > 0) await this.logs.insertRawBatch(tx, batch.rawBatch, tenantId, batch.valid, batch.buffers.raw.bytes());
+    await releaseSavepoint(tx, DIRECT_BATCH);
+    if (rawBatchIds.length < 4) rawBatchIds.push(...(await this.logs.reserveRawBatchIds(tx, RAW_BATCH_IDS)));
+    return { inserted: stored, updated: 0, unchanged: 0 };
+  }
+
+  /** A staged batch: COPYed into the stage (with its refused lines), then upserted. */
+  private async storeStaged(tx: Tx, batch: MappedBatch, tenantId: string, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void): Promise<UpsertCounts> {
+    await this.logs.copyIntoImportStage(tx, Readable.from(batch.buffers.copy.chunks()));
+    if (batch.refused.length > 0) await this.stageRefusedLines(tx, batch, forced, problem);
+    if (batch.valid === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+    const c = await this.logs.upsertImportStage(tx, tenantId, batch.repeated);
+    return { ...c, unchanged: batch.valid - c.inserted - c.updated };
   }
 
   /** Lines lossless-json refuses (a key given twice), read as PostgreSQL reads them (the last copy of a key wins) and staged. */
@@ -315,89 +355,96 @@ class IdHashes {
 const guessSourceOf = (value: unknown): MicrosoftSource =>
   value !== null && typeof value === 'object' && !Array.isArray(value) ? guessSource(value as Record<string, unknown>) : 'pstn';
 
-/** A batch of lines as it is mapped: lines read, rows staged, whether an id came twice, lines left for later. */
+/** A batch of lines as it is mapped: lines read, rows mapped, whether an id came twice, lines left for PostgreSQL. */
 interface MappedBatch {
+  /** direct: COPY text of microsoft_call_rows (and raw lines); stage: COPY text of the stage. */
+  mode: 'direct' | 'stage';
+  start: ReaderMark;
+  /** The problem counts before the batch, to take its reports back when it is read again. */
+  reported: { rejected: number; problems: number };
+  buffers: BatchBuffers;
+  /** direct: the row of microsoft_raw_batches its rows name. */
+  rawBatch: string;
   count: number;
   valid: number;
-  ids: IdHashes;
   repeated: boolean;
+  /** direct: an id given twice or a line lossless-json refuses: the batch must be staged (the mapping stopped there). */
+  mustStage: boolean;
   refused: { line: NdjsonLine; value: unknown }[];
-  /** Going direct: the batch of microsoft_raw_batches its rows name, and their raw texts. */
-  rawBatch: string;
-  raw: RawLines;
-  /** Settles once the mapping of the batch has stopped (a failed pipeline does not wait for its source). */
-  stopped?: Promise<void>;
 }
 
-function newBatch(ids: IdHashes, raw: RawLines): MappedBatch {
-  ids.clear();
-  raw.clear();
-  return { count: 0, valid: 0, ids, repeated: false, refused: [], rawBatch: '', raw };
-}
-
-/**
- * The raw texts of a direct batch's rows as UTF-8 lines, written into one reused buffer as they are
- * mapped (no string of a row outlives its line, and the batch goes to PostgreSQL as it is).
- */
-class RawLines {
-  private buffer = Buffer.allocUnsafe(4 << 20);
-  private length = 0;
-  count = 0;
+/** The buffers one batch is mapped into: its COPY text, its raw lines (direct), its ids' hashes. */
+class BatchBuffers {
+  readonly copy = new Utf8Bytes(2 << 20);
+  readonly raw = new Utf8Bytes(4 << 20);
+  readonly ids = new IdHashes();
 
   clear(): void {
-    this.length = 0;
-    this.count = 0;
-  }
-
-  /** Adds a row's text (without line feeds, as rowText gives it); returns its line, from 1. */
-  add(text: string): number {
-    const most = this.length + 1 + 3 * text.length;
-    if (most > this.buffer.length) {
-      const larger = Buffer.allocUnsafe(Math.max(most, 2 * this.buffer.length));
-      this.buffer.copy(larger, 0, 0, this.length);
-      this.buffer = larger;
-    }
-    if (this.count > 0) this.buffer[this.length++] = 0x0a;
-    this.length += this.buffer.write(text, this.length);
-    return ++this.count;
-  }
-
-  /** The lines so far (a view of the buffer: valid until the next clear). */
-  bytes(): Buffer {
-    return this.buffer.subarray(0, this.length);
+    this.copy.clear();
+    this.raw.clear();
+    this.ids.clear();
   }
 }
 
 /** The savepoint around a batch COPYed straight into microsoft_call_rows. */
 const DIRECT_BATCH = 'ndjson_direct_batch';
-
-/** A batch COPYed straight into microsoft_call_rows that must be staged instead (an id twice, or a line lossless-json refuses). */
-class StageThisBatch extends Error {}
+/** Ids of microsoft_raw_batches taken at a time (a batch mapped ahead needs its id before its turn). */
+const RAW_BATCH_IDS = 64;
+/** Bytes of COPY text per CopyData message. */
+const COPY_CHUNK = 1 << 16;
 
 /**
- * The next batch of lines, mapped, as COPY text in pieces of about 64 KB, made as the COPY goes:
- * of the stage (each row after its line number) or, given `directTenant`, of microsoft_call_rows
- * (after the tenant id). Bad lines are reported; lines lossless-json refuses are left in
- * `batch.refused`, or, going direct, end the COPY (StageThisBatch) as an id given twice does.
+ * Text as UTF-8 bytes in one buffer, reused from batch to batch (it grows when a batch needs more):
+ * what is mapped goes to PostgreSQL as it is, and no string of a row outlives its line.
  */
-async function* stagePieces(
-  reader: NdjsonReader, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void, batch: MappedBatch,
-  directTenant: string | null,
-): AsyncGenerator<string> {
-  let stop!: () => void;
-  batch.stopped = new Promise((resolve) => (stop = resolve));
-  try {
-    yield* mapBatch(reader, forced, problem, batch, directTenant);
-  } finally {
-    stop();
+class Utf8Bytes {
+  private buffer: Buffer;
+  private length = 0;
+
+  constructor(size: number) {
+    this.buffer = Buffer.allocUnsafe(size);
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  add(text: string): void {
+    const most = this.length + 3 * text.length;
+    if (most > this.buffer.length) {
+      const larger = Buffer.allocUnsafe(Math.max(most, 2 * this.buffer.length));
+      this.buffer.copy(larger, 0, 0, this.length);
+      this.buffer = larger;
+    }
+    this.length += this.buffer.write(text, this.length);
+  }
+
+  /** A line feed, then `text` (the first line goes without). */
+  addLine(text: string): void {
+    if (this.length > 0) this.add('\n');
+    this.add(text);
+  }
+
+  /** The bytes so far (a view of the buffer: valid until the next clear). */
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  /** The bytes so far in views of COPY_CHUNK bytes. */
+  *chunks(): Generator<Buffer> {
+    for (let i = 0; i < this.length; i += COPY_CHUNK) yield this.buffer.subarray(i, Math.min(i + COPY_CHUNK, this.length));
   }
 }
 
-async function* mapBatch(
-  reader: NdjsonReader, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void, batch: MappedBatch,
-  directTenant: string | null,
-): AsyncGenerator<string> {
-  let piece = '';
+/**
+ * Maps the next NDJSON_BATCH lines of the file into the batch's buffers: COPY text of the stage (each
+ * row after its line number) or, going direct, of microsoft_call_rows (after the tenant id, naming its
+ * line of the raw batch). Bad lines are reported; lines lossless-json refuses are left in
+ * `batch.refused`, or, going direct, stop the batch (`mustStage`), as an id given twice does.
+ */
+async function mapBatch(reader: NdjsonReader, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void, batch: MappedBatch, tenantId: string): Promise<void> {
+  const { copy, raw, ids } = batch.buffers;
+  const direct = batch.mode === 'direct';
   while (batch.count < NDJSON_BATCH) {
     const line = await reader.next();
     if (!line) break;
@@ -417,7 +464,10 @@ async function* mapBatch(
       try {
         exact = parseJson(line.text);
       } catch {
-        if (directTenant !== null) throw new StageThisBatch();
+        if (direct) {
+          batch.mustStage = true;
+          return;
+        }
         batch.refused.push({ line, value });
         continue;
       }
@@ -429,16 +479,17 @@ async function* mapBatch(
     }
     const row = r.row;
     batch.valid += 1;
-    if (batch.ids.add(row.id)) {
+    if (ids.add(row.id)) {
       // the same id twice (or two ids with the same hash): the upsert then sorts, the last copy winning
-      if (directTenant !== null) throw new StageThisBatch();
+      if (direct) {
+        batch.mustStage = true;
+        return;
+      }
       batch.repeated = true;
     }
-    piece += directTenant === null ? stageLine(line.number, row, rowText(line.text)) : directLine(directTenant, row, batch.rawBatch, batch.raw.add(rowText(line.text)));
-    if (piece.length >= 65536) {
-      yield piece;
-      piece = '';
-    }
+    if (direct) {
+      raw.addLine(rowText(line.text));
+      copy.add(directLine(tenantId, row, batch.rawBatch, batch.valid));
+    } else copy.add(stageLine(line.number, row, rowText(line.text)));
   }
-  if (piece) yield piece;
 }

@@ -143,10 +143,11 @@ export class MicrosoftLogsRepository {
     await copyIn(tx, `COPY microsoft_import_stage (${STAGE_COLUMNS.map(([n]) => n).join(', ')}) FROM STDIN`, copyText);
   }
 
-  /** A new batch id of microsoft_raw_batches, for rows COPYed before their batch is written (insertRawBatch). */
-  async nextRawBatchId(tx: Tx): Promise<string> {
-    const [r] = await tx.queryRunner.query(`SELECT nextval(pg_get_serial_sequence('microsoft_raw_batches', 'id'))::text AS id`);
-    return r.id;
+  /** New ids of microsoft_raw_batches, for rows COPYed before their batch is written (insertRawBatch). */
+  async reserveRawBatchIds(tx: Tx, count: number): Promise<string[]> {
+    const rows: { id: string }[] = await tx.queryRunner.query(
+      `SELECT nextval(pg_get_serial_sequence('microsoft_raw_batches', 'id'))::text AS id FROM generate_series(1, $1::int)`, [count]);
+    return rows.map((r) => r.id);
   }
 
   /** The raw rows of a batch COPYed straight into microsoft_call_rows: `lines`, UTF-8 text, one row's JSON text per line. */
