@@ -38,9 +38,25 @@ export const carrierRows = (farIds: boolean) => `
  */
 export const STAGE_SHARED_CALL_IDS = (farIds: boolean) => `
   CREATE TEMP TABLE rc_multi ON COMMIT DROP AS
-  SELECT h FROM (SELECT hashtextextended(call_id, 0) AS h FROM (${microsoftRows(farIds)}) m WHERE call_id IS NOT NULL) m GROUP BY h HAVING count(*) > 1
+  ${SHARED_MICROSOFT_CALL_IDS(farIds)}
   UNION ALL
-  SELECT h FROM (SELECT hashtextextended(call_id, 0) AS h FROM (${carrierRows(farIds)}) c WHERE call_id IS NOT NULL) c GROUP BY h HAVING count(*) > 1`;
+  ${SHARED_CARRIER_CALL_IDS(farIds)}`;
+
+const SHARED_MICROSOFT_CALL_IDS = (farIds: boolean) =>
+  `SELECT h FROM (SELECT hashtextextended(call_id, 0) AS h FROM (${microsoftRows(farIds)}) m WHERE call_id IS NOT NULL) m GROUP BY h HAVING count(*) > 1`;
+const SHARED_CARRIER_CALL_IDS = (farIds: boolean) =>
+  `SELECT h FROM (SELECT hashtextextended(call_id, 0) AS h FROM (${carrierRows(farIds)}) c WHERE call_id IS NOT NULL) c GROUP BY h HAVING count(*) > 1`;
+
+/**
+ * The same in two halves, each side on its own connection at once: rc_multi of the Microsoft side
+ * here, the carrier side's hashes as text from the second connection (SHARED_CARRIER_CALL_IDS_AS_TEXT),
+ * added by ADD_SHARED_CALL_IDS ($1: a JSON array of them). Without rc_ids only.
+ */
+export const STAGE_SHARED_MICROSOFT_CALL_IDS = `
+  CREATE TEMP TABLE rc_multi ON COMMIT DROP AS
+  ${SHARED_MICROSOFT_CALL_IDS(false)}`;
+export const SHARED_CARRIER_CALL_IDS_AS_TEXT = `SELECT h::text AS h FROM (${SHARED_CARRIER_CALL_IDS(false)}) c`;
+export const ADD_SHARED_CALL_IDS = `INSERT INTO rc_multi SELECT h::bigint FROM jsonb_array_elements_text($1::jsonb) AS x(h)`;
 
 /**
  * What the run saw of each side, in one aggregate scan of each (rc_scan): rows and the input checksum over every

@@ -86,23 +86,27 @@ export class MatchingRepository {
       await timed(tx, 'ids', Q.STAGE_WINDOW_CALL_IDS, [carrierId, from, to]);
       await q.query(`ANALYZE rc_ids`);
     }
-    // Grouping 1,000,000 call id hashes: a sort is as fast as a hash table and needs a fifth of the memory.
-    await q.query(`SET LOCAL enable_hashagg = off`);
-    await timed(tx, 'shared call ids', F.STAGE_SHARED_CALL_IDS(far.has_rows), margins);
-    await q.query(`RESET enable_hashagg`);
-    await q.query(`ANALYZE rc_multi`);
-    // The sums need nothing from this session but its snapshot (unless rc_ids is in play): they are
-    // computed on a second connection while this one runs the join, which has no parallel workers.
-    const aside = far.has_rows ? null : this.scanSumsAside(tx, oneDay, margins);
+    // The carrier side's shared call ids, then the sums, need nothing from this session but its
+    // snapshot (unless rc_ids is in play): they are computed on a second connection while this one
+    // finds the Microsoft side's shared call ids and then runs the join, which has no parallel workers.
+    const aside = far.has_rows ? null : this.scanAside(tx, oneDay, margins);
     // Handled here so that a failure while this session is busy is not an unhandled rejection; awaited below.
-    aside?.catch(() => undefined);
+    aside?.sums.catch(() => undefined);
     try {
+      // Grouping 1,000,000 call id hashes: a sort is as fast as a hash table and needs a fifth of the memory.
+      await q.query(`SET LOCAL enable_hashagg = off`);
+      if (aside) {
+        await timed(tx, 'shared call ids (microsoft)', F.STAGE_SHARED_MICROSOFT_CALL_IDS, margins);
+        await q.query(F.ADD_SHARED_CALL_IDS, [JSON.stringify(await aside.carrierSharedIds)]);
+      } else await timed(tx, 'shared call ids', F.STAGE_SHARED_CALL_IDS(far.has_rows), margins);
+      await q.query(`RESET enable_hashagg`);
+      await q.query(`ANALYZE rc_multi`);
       await timed(tx, 'joined', F.STAGE_JOINED(far.has_rows), [...margins, rules.callIdWindowSeconds, rules.durationTolerance, rules.chargeTolerance]);
     } finally {
       // Never leave the second connection running past this method, whatever happened here.
-      await aside?.catch(() => undefined);
+      await aside?.sums.catch(() => undefined);
     }
-    if (aside) await q.query(F.STAGE_SCAN_SUMS_FROM_JSON, [JSON.stringify(await aside)]);
+    if (aside) await q.query(F.STAGE_SCAN_SUMS_FROM_JSON, [JSON.stringify(await aside.sums)]);
     else await timed(tx, 'scan sums', F.STAGE_SCAN_SUMS(far.has_rows, oneDay), margins);
     await q.query(`ANALYZE rc_j (id, cdr_id, paired, file_id)`);
     await timed(tx, 'stage microsoft', Q.STAGE_MICROSOFT);
@@ -121,22 +125,44 @@ export class MatchingRepository {
   }
 
   /**
-   * SCAN_SUMS on a second connection in tx's snapshot (pg_export_snapshot: the same rows as tx sees),
-   * so that it runs while tx goes on. Returns its few rows.
+   * On a second connection in tx's snapshot (pg_export_snapshot: the same rows as tx sees), so that it
+   * runs while tx goes on: the carrier side's shared call id hashes (SHARED_CARRIER_CALL_IDS_AS_TEXT),
+   * then SCAN_SUMS. Each promise gives its few rows; `sums` settles last, once the connection is released.
    */
-  private async scanSumsAside(tx: Tx, oneDay: boolean, margins: unknown[]): Promise<Record<string, unknown>[]> {
+  private scanAside(tx: Tx, oneDay: boolean, margins: unknown[]): { carrierSharedIds: Promise<string[]>; sums: Promise<Record<string, unknown>[]> } {
+    let shared!: (ids: string[]) => void;
+    let failed!: (error: unknown) => void;
+    const carrierSharedIds = new Promise<string[]>((resolve, reject) => {
+      shared = resolve;
+      failed = reject;
+    });
+    carrierSharedIds.catch(() => undefined); // the sums carry the failure too
+    const sums = this.scanAsideRun(tx, oneDay, margins, shared);
+    sums.catch(failed);
+    return { carrierSharedIds, sums };
+  }
+
+  private async scanAsideRun(tx: Tx, oneDay: boolean, margins: unknown[], shared: (ids: string[]) => void): Promise<Record<string, unknown>[]> {
     const [{ snapshot }] = await tx.queryRunner.query(`SELECT pg_export_snapshot() AS snapshot`);
     if (!/^[0-9A-F-]+$/i.test(snapshot)) throw new Error(`unexpected snapshot id ${snapshot}`);
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     const started = TIMING_FILE ? process.hrtime.bigint() : 0n;
+    const lap = (label: string) => {
+      if (TIMING_FILE) appendFileSync(TIMING_FILE, `match: ${label} (aside) ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(3)} s\n`);
+    };
     try {
       await runner.query(`BEGIN ISOLATION LEVEL REPEATABLE READ`);
       await runner.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
       await runner.query(`SET LOCAL work_mem = '256MB'`);
+      await runner.query(`SET LOCAL enable_hashagg = off`);
+      const ids: { h: string }[] = await runner.query(F.SHARED_CARRIER_CALL_IDS_AS_TEXT, margins);
+      shared(ids.map((r) => r.h));
+      lap('shared call ids (carrier)');
+      await runner.query(`RESET enable_hashagg`);
       const rows: Record<string, unknown>[] = await runner.query(F.SCAN_SUMS_AS_TEXT(oneDay), margins);
       await runner.query(`COMMIT`);
-      if (TIMING_FILE) appendFileSync(TIMING_FILE, `match: scan sums (aside) ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(3)} s\n`);
+      lap('scan sums');
       return rows;
     } catch (error) {
       await runner.query(`ROLLBACK`).catch(() => undefined);
