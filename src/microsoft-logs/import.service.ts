@@ -159,7 +159,8 @@ export class ImportMicrosoftService {
         const rawBatchIds = await this.logs.reserveRawBatchIds(tx, RAW_BATCH_IDS);
         let direct = true;
         /** Maps the next batch (into free buffers), noting where it began and what was reported before it. */
-        const map = (mode: 'direct' | 'stage'): Promise<MappedBatch> => {
+        const map = (wanted: 'direct' | 'stage'): Promise<MappedBatch> => {
+          const mode = rawBatchIds.length > 0 ? wanted : 'stage'; // never without an id (the stores keep some in hand)
           const batch: MappedBatch = {
             mode, start: reader.mark(), reported: { rejected: result.rejected, problems: result.problems.length },
             buffers: free.pop()!, rawBatch: mode === 'direct' ? rawBatchIds.shift()! : '', count: 0, valid: 0, repeated: false, mustStage: false, refused: [],
@@ -185,7 +186,7 @@ export class ImportMicrosoftService {
             next = map('stage');
             continue;
           }
-          const storing = batch.mode === 'direct' ? this.storeDirect(tx, batch, tenantId, rawBatchIds) : this.storeStaged(tx, batch, tenantId, forced, problem);
+          const storing = batch.mode === 'direct' ? this.storeDirect(tx, batch, tenantId, rawBatchIds) : this.storeStaged(tx, batch, tenantId, forced, problem, rawBatchIds);
           // PostgreSQL takes this batch while the next one is mapped
           const more = batch.count === NDJSON_BATCH;
           if (more) next = map(direct ? 'direct' : 'stage');
@@ -228,12 +229,24 @@ export class ImportMicrosoftService {
     }
     if (stored > 0) await this.logs.insertRawBatch(tx, batch.rawBatch, tenantId, batch.valid, batch.buffers.raw.bytes());
     await releaseSavepoint(tx, DIRECT_BATCH);
-    if (rawBatchIds.length < 4) rawBatchIds.push(...(await this.logs.reserveRawBatchIds(tx, RAW_BATCH_IDS)));
+    await this.keepRawBatchIds(tx, rawBatchIds);
     return { inserted: stored, updated: 0, unchanged: 0 };
   }
 
+  /**
+   * Tops up the raw batch ids in hand, while the connection is free: a batch mapped direct takes one
+   * before its turn (also one that then turns out to need the stage), and each store comes after at
+   * most one such mapping.
+   */
+  private async keepRawBatchIds(tx: Tx, rawBatchIds: string[]): Promise<void> {
+    if (rawBatchIds.length < 4) rawBatchIds.push(...(await this.logs.reserveRawBatchIds(tx, RAW_BATCH_IDS)));
+  }
+
   /** A staged batch: COPYed into the stage (with its refused lines), then upserted. */
-  private async storeStaged(tx: Tx, batch: MappedBatch, tenantId: string, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void): Promise<UpsertCounts> {
+  private async storeStaged(
+    tx: Tx, batch: MappedBatch, tenantId: string, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void, rawBatchIds: string[],
+  ): Promise<UpsertCounts> {
+    await this.keepRawBatchIds(tx, rawBatchIds);
     await this.logs.copyIntoImportStage(tx, Readable.from(batch.buffers.copy.chunks()));
     if (batch.refused.length > 0) await this.stageRefusedLines(tx, batch, forced, problem);
     if (batch.valid === 0) return { inserted: 0, updated: 0, unchanged: 0 };
