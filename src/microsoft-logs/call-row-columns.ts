@@ -28,9 +28,7 @@ export function upsertCallRowsSql(tenant: string): string {
     SELECT * FROM microsoft_call_rows m WHERE m.tenant_id = ${tenant}::uuid AND m.id = i.id LIMIT 1 -- an index probe per row, never a scan of the tenant
   ) AS m
 ), stored_raw AS (
-  SELECT b.id AS raw_batch, t.n::int AS raw_line, t.line AS raw
-  FROM microsoft_raw_batches b CROSS JOIN LATERAL string_to_table(b.lines, E'\\n') WITH ORDINALITY AS t(line, n)
-  WHERE b.id IN (SELECT raw_batch FROM stored WHERE same)
+  SELECT raw_batch, raw_line, raw FROM microsoft_raw_rows WHERE raw_batch IN (SELECT raw_batch FROM stored WHERE same)
 ), changed AS (
   SELECT i.*, row_number() OVER (ORDER BY i.ord)::int AS k
   FROM input i LEFT JOIN stored s ON s.ord = i.ord LEFT JOIN stored_raw w ON s.same AND w.raw_batch = s.raw_batch AND w.raw_line = s.raw_line

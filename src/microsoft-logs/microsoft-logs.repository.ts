@@ -26,6 +26,8 @@ export interface PullPage {
 
 
 const names = CALL_COLUMNS.map(([n]) => n);
+/** The final SELECT after upsertCallRowsSql: rows inserted and updated. */
+const UPSERTED_COUNTS = `SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM upserted`;
 /**
  * One statement per batch: the parsed rows travel as one JSON parameter (money as decimal text),
  * are expanded by jsonb_to_recordset and upserted on (tenant_id, id). The raw rows are the
@@ -41,7 +43,7 @@ WITH parsed AS (
 ), input AS (
   SELECT * FROM parsed JOIN raw USING (ord)
 )${upsertCallRowsSql('$1')}
-SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM upserted`;
+${UPSERTED_COUNTS}`;
 
 /** What the set-based mapping did: `slow` lists the rows (positions or lines) left to toStoredRow. */
 export interface FastUpsertCounts extends UpsertCounts {
@@ -79,7 +81,7 @@ const upsertImportStage = (repeated: boolean) => `
 WITH input AS (
   SELECT line AS ord, ${names.join(', ')}, raw FROM ${repeated ? '(SELECT DISTINCT ON (id) * FROM microsoft_import_stage ORDER BY id, line DESC) AS s' : 'microsoft_import_stage'}
 )${upsertCallRowsSql('$1')}
-SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM upserted`;
+${UPSERTED_COUNTS}`;
 
 const UPSERT_IMPORT_STAGE = upsertImportStage(false);
 const UPSERT_IMPORT_STAGE_REPEATED = upsertImportStage(true);
