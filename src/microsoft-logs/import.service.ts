@@ -15,6 +15,8 @@ import { MICROSOFT_SOURCES, MicrosoftSource } from './microsoft-call-row.entity'
 import { CallRowIdTaken, MicrosoftLogsRepository, UpsertCounts } from './microsoft-logs.repository';
 import { firstNonBlankLine, NdjsonLine, NdjsonReader, ReaderMark } from './ndjson-lines';
 import { directLine, rowText, scanRow, stageLine } from './ndjson-row';
+import { BatchBuffers } from './copy-buffers';
+import { idFrom, idTo, putBytes, putCopyField, putNumber, rowBounds, writeTypedColumns } from './ndjson-bytes';
 
 export interface ImportProblem {
   /** Line in the file (NDJSON, CSV with the header as line 1); absent for rows inside a JSON document. */
@@ -338,32 +340,9 @@ function losslessParseError(line: string): string | undefined {
   }
 }
 
-/**
- * Hashes of the ids of a batch, in one preallocated table (nothing of a row outlives its line, and
- * no table is reallocated as a Set's would be, into memory only a full collection frees).
- */
-class IdHashes {
-  private readonly table = new Int32Array(1 << 14); // a power of two, over twice NDJSON_BATCH
-
-  clear(): void {
-    this.table.fill(0);
-  }
-
-  /** Adds the id's hash; true when it was there already (the same id, or rarely another with the same hash). */
-  add(id: string): boolean {
-    let h = 0;
-    for (let i = 0; i < id.length; i++) h = (Math.imul(h, 31) + id.charCodeAt(i)) | 0;
-    if (h === 0) h = 1; // never 0, the empty slot (not `h | 1`: that made ids ending in 0 and 1 collide)
-    const mask = this.table.length - 1;
-    for (let slot = (h >>> 0) & mask; ; slot = (slot + 1) & mask) {
-      if (this.table[slot] === 0) {
-        this.table[slot] = h;
-        return false;
-      }
-      if (this.table[slot] === h) return true;
-    }
-  }
-}
+const TAB = Buffer.from('\t');
+const NEWLINE = Buffer.from('\n');
+const lineNumberBytes = (line: number) => Buffer.from(String(line));
 
 const guessSourceOf = (value: unknown): MicrosoftSource =>
   value !== null && typeof value === 'object' && !Array.isArray(value) ? guessSource(value as Record<string, unknown>) : 'pstn';
@@ -386,69 +365,10 @@ interface MappedBatch {
   refused: { line: NdjsonLine; value: unknown }[];
 }
 
-/** The buffers one batch is mapped into: its COPY text, its raw lines (direct), its ids' hashes. */
-class BatchBuffers {
-  readonly copy = new Utf8Bytes(2 << 20);
-  readonly raw = new Utf8Bytes(4 << 20);
-  readonly ids = new IdHashes();
-
-  clear(): void {
-    this.copy.clear();
-    this.raw.clear();
-    this.ids.clear();
-  }
-}
-
 /** The savepoint around a batch COPYed straight into microsoft_call_rows. */
 const DIRECT_BATCH = 'ndjson_direct_batch';
 /** Ids of microsoft_raw_batches taken at a time (a batch mapped ahead needs its id before its turn). */
 const RAW_BATCH_IDS = 64;
-/** Bytes of COPY text per CopyData message. */
-const COPY_CHUNK = 1 << 16;
-
-/**
- * Text as UTF-8 bytes in one buffer, reused from batch to batch (it grows when a batch needs more):
- * what is mapped goes to PostgreSQL as it is, and no string of a row outlives its line.
- */
-class Utf8Bytes {
-  private buffer: Buffer;
-  private length = 0;
-
-  constructor(size: number) {
-    this.buffer = Buffer.allocUnsafe(size);
-  }
-
-  clear(): void {
-    this.length = 0;
-  }
-
-  add(text: string): void {
-    const most = this.length + 3 * text.length;
-    if (most > this.buffer.length) {
-      const larger = Buffer.allocUnsafe(Math.max(most, 2 * this.buffer.length));
-      this.buffer.copy(larger, 0, 0, this.length);
-      this.buffer = larger;
-    }
-    this.length += this.buffer.write(text, this.length);
-  }
-
-  /** A line feed, then `text` (the first line goes without). */
-  addLine(text: string): void {
-    if (this.length > 0) this.add('\n');
-    this.add(text);
-  }
-
-  /** The bytes so far (a view of the buffer: valid until the next clear). */
-  bytes(): Buffer {
-    return this.buffer.subarray(0, this.length);
-  }
-
-  /** The bytes so far in views of COPY_CHUNK bytes. */
-  *chunks(): Generator<Buffer> {
-    for (let i = 0; i < this.length; i += COPY_CHUNK) yield this.buffer.subarray(i, Math.min(i + COPY_CHUNK, this.length));
-  }
-}
-
 /**
  * Maps the next NDJSON_BATCH lines of the file into the batch's buffers: COPY text of the stage (each
  * row after its line number) or, going direct, of microsoft_call_rows (after the tenant id, naming its
@@ -458,10 +378,40 @@ class Utf8Bytes {
 async function mapBatch(reader: NdjsonReader, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void, batch: MappedBatch, tenantId: string): Promise<void> {
   const { copy, raw, ids } = batch.buffers;
   const direct = batch.mode === 'direct';
+  const prefix = direct ? Buffer.from(tenantId) : null;
   while (batch.count < NDJSON_BATCH) {
-    const line = await reader.next();
-    if (!line) break;
+    let bytes = reader.nextBytes();
+    while (bytes === undefined) {
+      await reader.fill();
+      bytes = reader.nextBytes();
+    }
+    if (!bytes) break;
     batch.count += 1;
+    const { buf, start, end } = bytes;
+    if (writeTypedColumns(buf, start, end, forced, copy, prefix ?? lineNumberBytes(bytes.number))) {
+      // the plain line, bytes to COPY text (ndjson-bytes.ts); every other line takes the string path below
+      batch.valid += 1;
+      const [rowFrom, rowTo] = rowBounds(buf, start, end);
+      if (ids.addAscii(buf, idFrom, idTo)) {
+        if (direct) {
+          batch.mustStage = true;
+          return;
+        }
+        batch.repeated = true;
+      }
+      putBytes(copy, TAB, 0, 1);
+      if (direct) {
+        if (raw.length > 0) putBytes(raw, NEWLINE, 0, 1);
+        putBytes(raw, buf, rowFrom, rowTo);
+        putNumber(copy, batch.rawBatch, 0x09);
+        putNumber(copy, batch.valid, 0x0a);
+      } else {
+        putCopyField(copy, buf, rowFrom, rowTo);
+        putBytes(copy, NEWLINE, 0, 1);
+      }
+      continue;
+    }
+    const line: NdjsonLine = { text: buf.toString('utf8', start, end), number: bytes.number, start, end };
     const scanned = scanRow(line.text);
     let r: RowResult;
     if (scanned) r = toStoredRow(scanned.fields, forced ?? scanned.guessedSource);

@@ -9,16 +9,24 @@ export interface NdjsonLine {
   end: number;
 }
 
+/** A line as bytes: buf[start, end), without its line feed; `number` as NdjsonLine's. */
+export interface LineBytes {
+  buf: Buffer;
+  start: number;
+  end: number;
+  number: number;
+}
+
 export interface ReaderMark {
   position: number;
   lineNo: number;
 }
 
 const NEWLINE = 0x0a;
-const READ_SIZE = 1 << 16;
+const READ_SIZE = 1 << 20;
 
 /**
- * The lines of an NDJSON file, read 64 KB at a time and split on the newline byte (which never
+ * The lines of an NDJSON file, read 1 MB at a time and split on the newline byte (which never
  * occurs inside a UTF-8 sequence), so each line is decoded on its own and goes as soon as it is
  * used: no string outlives a few lines, and memory stays flat whatever the file's size. Lines are
  * numbered as `text.split('\n')` numbers them after a leading BOM; blank lines are counted, not returned.
@@ -44,17 +52,45 @@ export class NdjsonReader {
   /** The next non-blank line, or null at the end of the file. */
   async next(): Promise<NdjsonLine | null> {
     for (;;) {
-      const nl = this.buf.indexOf(NEWLINE, this.off);
-      if (nl !== -1 || (this.eof && this.off < this.buf.length)) {
-        const end = nl === -1 ? this.buf.length : nl;
-        const line = { text: this.buf.toString('utf8', this.off, end), number: ++this.lineNo, start: this.pos + this.off, end: this.pos + end };
-        this.off = nl === -1 ? this.buf.length : nl + 1;
-        if (line.text.trim() !== '') return line;
+      const raw = this.nextBytes();
+      if (raw === undefined) {
+        await this.fill();
         continue;
       }
-      if (this.eof) return null;
-      await this.fill();
+      return raw && { text: raw.buf.toString('utf8', raw.start, raw.end), number: raw.number, start: this.pos + raw.start, end: this.pos + raw.end };
     }
+  }
+
+  /**
+   * The next non-blank line as bytes of the reader's buffer (valid until the next call), null at the
+   * end of the file, or undefined when the buffer holds no whole line: `await fill()`, then call again.
+   */
+  nextBytes(): LineBytes | null | undefined {
+    for (;;) {
+      const nl = this.buf.indexOf(NEWLINE, this.off);
+      if (nl === -1 && !(this.eof && this.off < this.buf.length)) return this.eof ? null : undefined;
+      const end = nl === -1 ? this.buf.length : nl;
+      const start = this.off;
+      this.lineNo += 1;
+      this.off = nl === -1 ? this.buf.length : nl + 1;
+      if (this.isBlank(start, end)) continue;
+      const line = this.line;
+      line.buf = this.buf;
+      line.start = start;
+      line.end = end;
+      line.number = this.lineNo;
+      return line;
+    }
+  }
+
+  private readonly line: LineBytes = { buf: Buffer.alloc(0), start: 0, end: 0, number: 0 };
+
+  /** Blank as `text.trim() === ''` says: ASCII whitespace only, or (rarely) Unicode spaces, told by decoding. */
+  private isBlank(start: number, end: number): boolean {
+    let i = start;
+    while (i < end && (this.buf[i] === 0x20 || (this.buf[i] >= 0x09 && this.buf[i] <= 0x0d))) i++;
+    if (i === end) return true;
+    return this.buf[i] < 0x80 ? false : this.buf.toString('utf8', start, end).trim() === '';
   }
 
   /** Where the reader is: `rewind` comes back here (a batch read again after its direct COPY gave way). */
@@ -71,7 +107,8 @@ export class NdjsonReader {
     this.eof = false;
   }
 
-  private async fill(): Promise<void> {
+  /** Reads more of the file (nextBytes said undefined). */
+  async fill(): Promise<void> {
     const chunk = Buffer.allocUnsafe(READ_SIZE);
     const { bytesRead } = await this.file.read(chunk, 0, READ_SIZE, this.pos + this.buf.length);
     if (bytesRead === 0) {

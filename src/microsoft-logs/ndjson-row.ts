@@ -16,7 +16,7 @@ import { MicrosoftSource } from './microsoft-call-row.entity';
  */
 
 /** The fields toStoredRow and guessSource read, by position. */
-const READ = [
+export const READ = [
   'id', 'callId', 'correlationId', 'userId', 'userPrincipalName', 'userDisplayName', 'startDateTime', 'endDateTime', 'duration',
   'charge', 'connectionCharge', 'currency', 'callType', 'callerNumber', 'calleeNumber', 'destinationContext', 'destinationName',
   'conferenceId', 'licenseCapability', 'inventoryType', 'operator', 'callDurationSource', 'tenantCountryCode', 'usageCountryCode',
@@ -24,7 +24,7 @@ const READ = [
 ] as const;
 const POSITION = new Map<string, number>(READ.map((f, i) => [f, i]));
 /** The positions of the fields only Direct Routing rows have (guessSource). */
-const DIRECT_ROUTING = [2, 24, 25, 26];
+export const DIRECT_ROUTING = [2, 24, 25, 26];
 const ABSENT = Symbol('absent');
 /** The values of the row being scanned (reused: one row at a time). */
 const v: unknown[] = new Array(READ.length).fill(ABSENT);
