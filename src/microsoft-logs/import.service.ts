@@ -16,6 +16,7 @@ import { CallRowIdTaken, MicrosoftLogsRepository, UpsertCounts } from './microso
 import { firstNonBlankLine, NdjsonLine, NdjsonReader, ReaderMark } from './ndjson-lines';
 import { directLine, rowText, scanRow, stageLine } from './ndjson-row';
 import { BatchBuffers } from './copy-buffers';
+import { RawBatchWriter } from './raw-batch-writer';
 import { idFrom, idTo, putBytes, putCopyField, putNumber, rowBounds, writeTypedColumns } from './ndjson-bytes';
 
 export interface ImportProblem {
@@ -138,10 +139,11 @@ export class ImportMicrosoftService {
   /**
    * NDJSON, streamed, a batch of NDJSON_BATCH lines at a time: each line is parsed and mapped here
    * (scanRow + toStoredRow, or lossless-json + toStoredRow when the scanner cannot vouch for it) into
-   * COPY text held as bytes, and PostgreSQL takes a batch while the next one is mapped (two sets of
+   * COPY text held as bytes, and PostgreSQL takes a batch while the next one is mapped (three sets of
    * buffers, a few MB each, no string of a row outliving its line). While every row is new (the first
    * import of a day, the nightly case), a batch is COPYed straight into microsoft_call_rows inside a
-   * savepoint and its rows' raw lines go after them as one row of microsoft_raw_batches. A batch
+   * savepoint and its rows' raw lines go, as one row of microsoft_raw_batches, to a second connection
+   * (RawBatchWriter) whose transaction commits before this one. A batch
    * holding a stored id gives way: it is rolled back, read again from the file and staged, and so is
    * every later batch (a file of stored rows stays on the stage). A batch with an id given twice, or a
    * line only PostgreSQL can read, is staged alone. Staged: typed columns and the raw line into a
@@ -154,10 +156,22 @@ export class ImportMicrosoftService {
       if (result.problems.length < MAX_PROBLEMS) result.problems.push({ line, reason });
     };
     const reader = await NdjsonReader.open(path);
+    const evidence = this.logs.rawBatchWriter();
     try {
       await this.transactions.run(async (tx) => {
         await this.logs.createImportStage(tx);
-        const free = [new BatchBuffers(), new BatchBuffers()];
+        // three sets: one mapped, one stored, one whose raw lines are still being written (evidence)
+        const free = [new BatchBuffers(), new BatchBuffers(), new BatchBuffers()];
+        /** Evidence writes still reading a batch's buffers, oldest first: each gives them back when done. */
+        const held: Promise<void>[] = [];
+        const takeBuffers = async (): Promise<BatchBuffers> => {
+          while (free.length === 0) {
+            const oldest = held.shift();
+            if (!oldest) throw new Error('import: no batch buffers free and none held by the evidence writer');
+            await oldest;
+          }
+          return free.pop()!;
+        };
         const rawBatchIds = await this.logs.reserveRawBatchIds(tx, RAW_BATCH_IDS);
         let direct = true;
         /** Maps the next batch (into free buffers), noting where it began and what was reported before it. */
@@ -165,10 +179,13 @@ export class ImportMicrosoftService {
           const mode = rawBatchIds.length > 0 ? wanted : 'stage'; // never without an id (the stores keep some in hand)
           const batch: MappedBatch = {
             mode, start: reader.mark(), reported: { rejected: result.rejected, problems: result.problems.length },
-            buffers: free.pop()!, rawBatch: mode === 'direct' ? rawBatchIds.shift()! : '', count: 0, valid: 0, repeated: false, mustStage: false, refused: [],
+            buffers: null as unknown as BatchBuffers, rawBatch: mode === 'direct' ? rawBatchIds.shift()! : '', count: 0, valid: 0, repeated: false, mustStage: false, refused: [],
           };
-          batch.buffers.clear();
-          const mapped = mapBatch(reader, forced, problem, batch, tenantId).then(() => batch);
+          const mapped = takeBuffers().then((buffers) => {
+            batch.buffers = buffers;
+            buffers.clear();
+            return mapBatch(reader, forced, problem, batch, tenantId);
+          }).then(() => batch);
           mapped.catch(() => undefined); // awaited later: a failure meanwhile is not unhandled
           return mapped;
         };
@@ -188,18 +205,20 @@ export class ImportMicrosoftService {
             next = map('stage');
             continue;
           }
-          const storing = batch.mode === 'direct' ? this.storeDirect(tx, batch, tenantId, rawBatchIds) : this.storeStaged(tx, batch, tenantId, forced, problem, rawBatchIds);
+          const storing = batch.mode === 'direct' ? this.storeDirect(tx, batch, tenantId, rawBatchIds, evidence) : this.storeStaged(tx, batch, tenantId, forced, problem, rawBatchIds, evidence);
           // PostgreSQL takes this batch while the next one is mapped
           const more = batch.count === NDJSON_BATCH;
           if (more) next = map(direct ? 'direct' : 'stage');
-          let outcome: UpsertCounts | 'id taken';
+          let stored: Stored;
           try {
-            outcome = await storing;
+            stored = await storing;
           } catch (error) {
             await next?.catch(() => undefined);
             throw error;
           }
-          free.push(batch.buffers);
+          const { outcome, evidenceWritten } = stored;
+          if (evidenceWritten) held.push(evidenceWritten.then(() => void free.push(batch.buffers)));
+          else free.push(batch.buffers);
           if (outcome === 'id taken') {
             if (next) free.push((await next).buffers);
             readAgain(batch); // and every later batch, for the stage
@@ -210,15 +229,25 @@ export class ImportMicrosoftService {
           addCounts(result, outcome);
           result.rowsRead += batch.count;
         }
+        await evidence.commit(); // the evidence first: never a row without it
       });
+    } catch (error) {
+      await evidence.discard();
+      throw error;
     } finally {
+      await evidence.release();
       await reader.close();
     }
     return result;
   }
 
-  /** A direct batch: COPYed straight into microsoft_call_rows in a savepoint, its raw lines after it; 'id taken' when a row's id is stored. */
-  private async storeDirect(tx: Tx, batch: MappedBatch, tenantId: string, rawBatchIds: string[]): Promise<UpsertCounts | 'id taken'> {
+  /**
+   * A direct batch: COPYed straight into microsoft_call_rows in a savepoint, its raw lines then
+   * written on the evidence connection (`evidenceWritten`: its buffers are in use until then); 'id
+   * taken' when a row's id is stored.
+   */
+  private async storeDirect(tx: Tx, batch: MappedBatch, tenantId: string, rawBatchIds: string[], evidence: RawBatchWriter): Promise<Stored> {
+    evidence.check();
     await savepoint(tx, DIRECT_BATCH);
     let stored: number;
     try {
@@ -227,12 +256,12 @@ export class ImportMicrosoftService {
       if (!(error instanceof CallRowIdTaken)) throw error;
       await rollbackToSavepoint(tx, DIRECT_BATCH);
       await releaseSavepoint(tx, DIRECT_BATCH); // or the next batch's savepoint would nest in it
-      return 'id taken';
+      return { outcome: 'id taken' };
     }
-    if (stored > 0) await this.logs.insertRawBatch(tx, batch.rawBatch, tenantId, batch.valid, batch.buffers.raw.bytes());
     await releaseSavepoint(tx, DIRECT_BATCH);
+    const evidenceWritten = stored > 0 ? evidence.write(batch.rawBatch, tenantId, batch.valid, batch.buffers.raw.bytes()) : undefined;
     await this.keepRawBatchIds(tx, rawBatchIds);
-    return { inserted: stored, updated: 0, unchanged: 0 };
+    return { outcome: { inserted: stored, updated: 0, unchanged: 0 }, evidenceWritten };
   }
 
   /**
@@ -244,16 +273,21 @@ export class ImportMicrosoftService {
     if (rawBatchIds.length < 4) rawBatchIds.push(...(await this.logs.reserveRawBatchIds(tx, RAW_BATCH_IDS)));
   }
 
-  /** A staged batch: COPYed into the stage (with its refused lines), then upserted. */
+  /**
+   * A staged batch: COPYed into the stage (with its refused lines), then upserted, once the evidence
+   * of the rows COPYed direct before it is committed (the upsert compares rows with their evidence).
+   */
   private async storeStaged(
     tx: Tx, batch: MappedBatch, tenantId: string, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void, rawBatchIds: string[],
-  ): Promise<UpsertCounts> {
+    evidence: RawBatchWriter,
+  ): Promise<Stored> {
     await this.keepRawBatchIds(tx, rawBatchIds);
     await this.logs.copyIntoImportStage(tx, Readable.from(batch.buffers.copy.chunks()));
     if (batch.refused.length > 0) await this.stageRefusedLines(tx, batch, forced, problem);
-    if (batch.valid === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+    if (batch.valid === 0) return { outcome: { inserted: 0, updated: 0, unchanged: 0 } };
+    await evidence.commit();
     const c = await this.logs.upsertImportStage(tx, tenantId, batch.repeated);
-    return { ...c, unchanged: batch.valid - c.inserted - c.updated };
+    return { outcome: { ...c, unchanged: batch.valid - c.inserted - c.updated } };
   }
 
   /** Lines lossless-json refuses (a key given twice), read as PostgreSQL reads them (the last copy of a key wins) and staged. */
@@ -346,6 +380,12 @@ const lineNumberBytes = (line: number) => Buffer.from(String(line));
 
 const guessSourceOf = (value: unknown): MicrosoftSource =>
   value !== null && typeof value === 'object' && !Array.isArray(value) ? guessSource(value as Record<string, unknown>) : 'pstn';
+
+/** What storing a batch did, and (direct) the write of its evidence, until which its buffers are in use. */
+interface Stored {
+  outcome: UpsertCounts | 'id taken';
+  evidenceWritten?: Promise<void>;
+}
 
 /** A batch of lines as it is mapped: lines read, rows mapped, whether an id came twice, lines left for PostgreSQL. */
 interface MappedBatch {

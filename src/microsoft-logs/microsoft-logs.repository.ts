@@ -9,6 +9,7 @@ import { fastUpsertSql } from './graph-row-sql';
 import { DIRECT_COLUMNS, STAGE_COLUMNS } from './ndjson-row';
 import { StoredCallRow, StoredDialoutAggregate } from './graph-row';
 import { MicrosoftPullEntity } from './microsoft-pull.entity';
+import { RawBatchWriter } from './raw-batch-writer';
 
 export interface UpsertCounts {
   inserted: number;
@@ -152,10 +153,9 @@ export class MicrosoftLogsRepository {
     return rows.map((r) => r.id);
   }
 
-  /** The raw rows of a batch COPYed straight into microsoft_call_rows: `lines`, UTF-8 text, one row's JSON text per line. */
-  async insertRawBatch(tx: Tx, id: string, tenantId: string, count: number, lines: Buffer): Promise<void> {
-    // A Buffer goes in binary format: for text, the UTF-8 bytes themselves (PostgreSQL checks the encoding).
-    await tx.queryRunner.query(`INSERT INTO microsoft_raw_batches (id, tenant_id, row_count, lines) VALUES ($1, $2, $3, $4::text)`, [id, tenantId, count, lines]);
+  /** A writer of the raw rows of batches COPYed straight into microsoft_call_rows, on a connection of its own. */
+  rawBatchWriter(): RawBatchWriter {
+    return new RawBatchWriter(this.dataSource);
   }
 
   /**
