@@ -65,43 +65,54 @@ export function makeRowValidator(profile: CarrierFileProfile, indexes: Map<Canon
   const expectedFields = header ? header.length : Math.max(...[...indexes.values()].map((i) => i + 1));
   const { timestampFormat, timeZone, durationUnit, decimalSeparator: sep, defaultCountry, stripPrefixes, billingIncrement } = profile;
 
-  return function validate(fields: string[], line: number): RowResult {
-    let problems: RowProblem[] | null = null;
-    const fail = (col: CanonicalColumn, reason: string) => (problems ??= []).push({ line, column: name(col), reason });
+  // The row being validated: the helpers below are made once per file, not once per row.
+  let fields: string[] = [];
+  let line = 0;
+  let problems: RowProblem[] | null = null;
+  const fail = (col: CanonicalColumn, reason: string) => (problems ??= []).push({ line, column: name(col), reason });
+  const get = (i: number) => (i < 0 ? '' : fields[i].trim());
+  const field = <T>(col: CanonicalColumn, i: number, parse: (t: string) => T, required = false): T | null => {
+    const text = get(i);
+    if (text === '') {
+      if (required) fail(col, 'is required');
+      return null;
+    }
+    try {
+      return parse(text);
+    } catch (e) {
+      if (!(e instanceof FieldError)) throw e;
+      fail(col, `${JSON.stringify(text.length > 60 ? text.slice(0, 60) + '…' : text)} ${e.message}`);
+      return null;
+    }
+  };
+  const id = (t: string) => {
+    if (t.length > MAX_ID_LENGTH) throw new FieldError(`is longer than ${MAX_ID_LENGTH} characters`);
+    return t;
+  };
+  const instant = (t: string) => parseInstant(t, timestampFormat, timeZone);
+  const duration = (t: string) => parseDuration(t, durationUnit, sep);
+  const phoneNumber = (t: string) => normalizeNumber(t, defaultCountry, stripPrefixes);
+  const money = (t: string) => parseDecimal(t, sep, 6, 12);
+
+  return function validate(rowFields: string[], rowLine: number): RowResult {
+    fields = rowFields;
+    line = rowLine;
+    problems = null;
     if (header ? fields.length !== expectedFields : fields.length < expectedFields) {
       return { ok: false, problems: [{ line, column: '', reason: `expected ${expectedFields} fields, found ${fields.length}` }] };
     }
-    const get = (i: number) => (i < 0 ? '' : fields[i].trim());
-    const field = <T>(col: CanonicalColumn, i: number, parse: (t: string) => T, required = false): T | null => {
-      const text = get(i);
-      if (text === '') {
-        if (required) fail(col, 'is required');
-        return null;
-      }
-      try {
-        return parse(text);
-      } catch (e) {
-        if (!(e instanceof FieldError)) throw e;
-        fail(col, `${JSON.stringify(text.length > 60 ? text.slice(0, 60) + '…' : text)} ${e.message}`);
-        return null;
-      }
-    };
-    const id = (t: string) => {
-      if (t.length > MAX_ID_LENGTH) throw new FieldError(`is longer than ${MAX_ID_LENGTH} characters`);
-      return t;
-    };
 
     const recordId = field('record_id', iRecord, id);
     const callId = field('call_id', iCall, id);
     const tenant = field('tenant_id', iTenant, parseGuid);
     const direction = field('direction', iDirection, parseDirection);
-    const start = field('start_time', iStart, (t) => parseInstant(t, timestampFormat, timeZone), true);
-    const end = field('end_time', iEnd, (t) => parseInstant(t, timestampFormat, timeZone));
-    const duration = field('duration_seconds', iDuration, (t) => parseDuration(t, durationUnit, sep), true);
-    const caller = field('caller_number', iCaller, (t) => normalizeNumber(t, defaultCountry, stripPrefixes), true);
-    const callee = field('callee_number', iCallee, (t) => normalizeNumber(t, defaultCountry, stripPrefixes), true);
-    const charge = field('charge', iCharge, (t) => parseDecimal(t, sep, 6, 12));
-    const connection = field('connection_charge', iConn, (t) => parseDecimal(t, sep, 6, 12));
+    const start = field('start_time', iStart, instant, true);
+    const end = field('end_time', iEnd, instant);
+    const seconds = field('duration_seconds', iDuration, duration, true);
+    const caller = field('caller_number', iCaller, phoneNumber, true);
+    const callee = field('callee_number', iCallee, phoneNumber, true);
+    const charge = field('charge', iCharge, money);
+    const connection = field('connection_charge', iConn, money);
     let currency = field('currency', iCurrency, parseCurrency);
     if (currency === null && get(iCurrency) === '' && (get(iCharge) !== '' || get(iConn) !== '')) {
       if (profile.defaultCurrency) currency = profile.defaultCurrency;
@@ -110,10 +121,10 @@ export function makeRowValidator(profile: CarrierFileProfile, indexes: Map<Canon
     if (start && end && end.iso < start.iso) fail('end_time', `${end.iso} is before start_time ${start.iso}`);
     if (problems) return { ok: false, problems };
 
-    const billable = billingIncrement && duration !== null ? String(billableSeconds(duration, billingIncrement.first, billingIncrement.next)) : NULL;
+    const billable = billingIncrement && seconds !== null ? String(billableSeconds(seconds, billingIncrement.first, billingIncrement.next)) : NULL;
     const copyFields =
       `${line}\t${recordId === null ? NULL : copyText(recordId)}\t${callId === null ? NULL : copyText(callId)}\t${tenant ?? NULL}\t${direction ?? NULL}\t` +
-      `${start!.iso}\t${end ? end.iso : NULL}\t${duration}\t${billable}\t${caller}\t${callee}\t${charge ?? NULL}\t${connection ?? NULL}\t${currency ?? NULL}`;
+      `${start!.iso}\t${end ? end.iso : NULL}\t${seconds}\t${billable}\t${caller}\t${callee}\t${charge ?? NULL}\t${connection ?? NULL}\t${currency ?? NULL}`;
     return { ok: true, copyFields };
   };
 }

@@ -83,8 +83,9 @@ function instant(wallMs: number, micros: number, offsetMinutes: number | null, z
   if (offsetMinutes !== null) utcMs = wallMs - offsetMinutes * 60000;
   else if (zone) utcMs = wallToUtcMs(zone, wallMs);
   else throw new FieldError('has no time zone (add Z or an offset, or set timeZone in the profile)');
-  const epochMicros = utcMs * 1000 + micros;
-  return { epochMicros, iso: formatInstant(epochMicros) };
+  // the text from the milliseconds and the microseconds apart: far from 1970 (before 1685, after
+  // 2255) microseconds since the epoch are past 2^53, and a double would lose the last digits
+  return { epochMicros: utcMs * 1000 + micros, iso: `${new Date(utcMs).toISOString().slice(0, 23)}${String(micros).padStart(3, '0')}Z` };
 }
 
 function parseOffset(text: string): number {
@@ -97,8 +98,41 @@ function parseOffset(text: string): number {
   return sign * (h * 60 + m);
 }
 
+const isDigitAt = (t: string, i: number) => {
+  const c = t.charCodeAt(i);
+  return c >= 0x30 && c <= 0x39;
+};
+const twoDigitsAt = (t: string, i: number) => (t.charCodeAt(i) - 0x30) * 10 + t.charCodeAt(i + 1) - 0x30;
+/** Where the digits of YYYY-MM-DDTHH:MM:SS are. */
+const UTC_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+
+/**
+ * The canonical text of the commonest form, 2026-11-01T10:00:05.123Z (UTC, `T`, seconds, 0 to 12
+ * fraction digits after a point), checked without a regex; null for any other text, which the
+ * regex then reads (and reports, when it is wrong).
+ */
+function utcIso(t: string): string | null {
+  const n = t.length;
+  if (n < 20 || n > 33 || n === 21 || t.charCodeAt(n - 1) !== 0x5a) return null;
+  if (t.charCodeAt(4) !== 0x2d || t.charCodeAt(7) !== 0x2d || t.charCodeAt(10) !== 0x54 || t.charCodeAt(13) !== 0x3a || t.charCodeAt(16) !== 0x3a) return null;
+  for (const i of UTC_DIGITS) if (!isDigitAt(t, i)) return null;
+  if (n > 20) {
+    if (t.charCodeAt(19) !== 0x2e) return null;
+    for (let i = 20; i < n - 1; i++) if (!isDigitAt(t, i)) return null;
+  }
+  const y = twoDigitsAt(t, 0) * 100 + twoDigitsAt(t, 2);
+  const mo = twoDigitsAt(t, 5);
+  const d = twoDigitsAt(t, 8);
+  if (mo < 1 || mo > 12 || d < 1 || d > (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1])) return null;
+  if (twoDigitsAt(t, 11) > 23 || twoDigitsAt(t, 14) > 59 || twoDigitsAt(t, 17) > 59) return null;
+  const frac = n > 20 ? t.slice(20, Math.min(n - 1, 26)) : '';
+  return `${t.slice(0, 19)}.${frac.length === 6 ? frac : (frac + '000000').slice(0, 6)}Z`;
+}
+
 /** ISO 8601 date-time with Z, an offset, or (with a profile time zone) none. */
 export function parseIsoInstant(text: string, zone: string | null): ParsedInstant {
+  const utc = utcIso(text);
+  if (utc !== null) return { iso: utc, epochMicros: NaN };
   const m = ISO.exec(text);
   if (!m) throw new FieldError(`is not an ISO 8601 date-time such as 2026-11-01T10:00:05Z`);
   const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]), h = Number(m[4]), mi = Number(m[5]);

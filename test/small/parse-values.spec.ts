@@ -1,4 +1,5 @@
 import { billableSeconds, FieldError, parseDecimal, parseDuration, parseInstant } from '../../src/carrier-files/parse-values';
+import fc from 'fast-check';
 import { normalizeNumber } from '../../src/carrier-files/normalize-number';
 
 describe('parseInstant', () => {
@@ -32,6 +33,26 @@ describe('parseInstant', () => {
   ])('rejects %s', (text, format, zone, reason) => {
     expect(() => parseInstant(text, format, zone)).toThrow(reason);
     expect(() => parseInstant(text, format, zone)).toThrow(FieldError);
+  });
+
+  it('reads UTC instants with Z (read without a regex) as the same instant with +00:00 (read through the regex and Date)', () => {
+    const part = (max: number, width: number) => fc.integer({ min: 0, max }).map((v) => String(v).padStart(width, '0'));
+    const text = fc.tuple(fc.integer({ min: 1000, max: 9999 }).map(String), part(13, 2), part(32, 2), part(25, 2), part(60, 2), part(61, 2), fc.stringMatching(/^(\.\d{0,13})?$/))
+      .map(([y, mo, d, h, mi, s, frac]) => `${y}-${mo}-${d}T${h}:${mi}:${s}${frac}Z`);
+    const outcome = (t: string) => {
+      try {
+        return parseInstant(t, 'iso', null).iso;
+      } catch (e) {
+        return e instanceof FieldError ? 'rejected' : 'thrown';
+      }
+    };
+    let read = 0;
+    fc.assert(fc.property(text, (t) => {
+      const iso = outcome(t);
+      if (iso !== 'rejected') read++;
+      expect(iso).toBe(outcome(t.replace(/Z$/, '+00:00')));
+    }), { numRuns: 3000 });
+    expect(read).toBeGreaterThan(500);
   });
 
   it('gives canonical texts that sort in time order whatever the input form', () => {
