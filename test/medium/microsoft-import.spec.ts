@@ -15,6 +15,7 @@ const SQL_SIDE = 'eeeeeeee-0000-4000-8000-00000000000e';
 const NODE_SIDE = 'ffffffff-0000-4000-8000-00000000000f';
 const OTHER = '99999999-0000-4000-8000-000000000009';
 const FRESH = '88888888-0000-4000-8000-000000000008';
+const FAILING = '77777777-0000-4000-8000-000000000007';
 
 const pstn = (id: string, fields: string) => `{"id":"${id}","callId":"c-${id}","currency":"USD","operator":"Acme",${fields}}`;
 
@@ -71,7 +72,7 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
     app = await createTestApp(db.url);
     const carriers = app.get(CarriersService);
     await carriers.addCarrier({ id: 'acme', name: 'Acme' });
-    for (const t of [SQL_SIDE, NODE_SIDE, OTHER, FRESH]) await carriers.addTenant({ tenantId: t, carrierId: 'acme' });
+    for (const t of [SQL_SIDE, NODE_SIDE, OTHER, FRESH, FAILING]) await carriers.addTenant({ tenantId: t, carrierId: 'acme' });
     imports = app.get(ImportMicrosoftService);
   });
   afterAll(async () => {
@@ -201,6 +202,37 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
       { id: 'n-dup-key', call_id: 'b', charge: '1' },
     ]);
     direct.mockRestore();
+  });
+
+  it('leaves neither rows nor evidence when it fails: the raw batches written on their own connection are rolled back, or deleted once committed', async () => {
+    const repository = app.get(MicrosoftLogsRepository);
+    const row = (i: number) => pstn(`f-${i}`, `"charge":0.5,"startDateTime":"2026-03-03T10:00:00.1234567Z"`);
+    const stored = async () => (await db.sql.query(
+      `SELECT (SELECT count(*)::int FROM microsoft_call_rows WHERE tenant_id = $1) AS rows, (SELECT count(*)::int FROM microsoft_raw_batches WHERE tenant_id = $1) AS batches`, [FAILING])).rows[0];
+    // batch 1 goes straight in (its evidence on the second connection); batch 2 repeats an id, so it is
+    // staged, and the evidence of batch 1 is committed before its upsert, which then fails
+    const lines = [...Array.from({ length: 4000 }, (_, i) => row(i)), row(5000), row(5000), row(5001)];
+    writeFileSync(join(dir, 'failing.ndjson'), lines.join('\n'));
+    const upsert = jest.spyOn(repository, 'upsertImportStage').mockRejectedValueOnce(new Error('the server went away'));
+    await expect(imports.importFile(join(dir, 'failing.ndjson'), FAILING)).rejects.toThrow('the server went away');
+    expect(upsert).toHaveBeenCalledTimes(1);
+    expect(await stored()).toEqual({ rows: 0, batches: 0 });
+    upsert.mockRestore();
+
+    // a failure before anything was committed: the evidence is rolled back with the rows
+    const original = repository.copyIntoCallRows.bind(repository);
+    const copy = jest.spyOn(repository, 'copyIntoCallRows').mockImplementationOnce(original).mockRejectedValueOnce(new Error('disk full'));
+    writeFileSync(join(dir, 'failing-later.ndjson'), Array.from({ length: 9000 }, (_, i) => row(i)).join('\n'));
+    await expect(imports.importFile(join(dir, 'failing-later.ndjson'), FAILING)).rejects.toThrow('disk full');
+    expect(copy).toHaveBeenCalledTimes(2);
+    expect(await stored()).toEqual({ rows: 0, batches: 0 });
+    copy.mockRestore();
+
+    // and the same files then import whole, every row with its evidence
+    expect(await imports.importFile(join(dir, 'failing-later.ndjson'), FAILING)).toMatchObject({ inserted: 9000 });
+    const evidence = await db.sql.query(
+      `SELECT count(*)::int AS n FROM microsoft_call_rows r JOIN microsoft_raw_rows w USING (tenant_id, raw_batch, raw_line) WHERE r.tenant_id = $1 AND w.raw LIKE '{"id":"f-%'`, [FAILING]);
+    expect(evidence.rows[0].n).toBe(9000);
   });
 
   it('reads a line with a key given twice as PostgreSQL does (the last copy of the key), which lossless-json refuses', async () => {
