@@ -17,7 +17,7 @@ import { firstNonBlankLine, NdjsonLine, NdjsonReader, ReaderMark } from './ndjso
 import { directLine, rowText, scanRow, stageLine } from './ndjson-row';
 import { BatchBuffers } from './copy-buffers';
 import { RawBatchWriter } from './raw-batch-writer';
-import { idFrom, idTo, putBytes, putCopyField, putNumber, rowBounds, writeTypedColumns } from './ndjson-bytes';
+import { putBytes, putCopyField, putNumber, repeatsId, rowBounds, writeTypedColumns } from './ndjson-bytes';
 
 export interface ImportProblem {
   /** Line in the file (NDJSON, CSV with the header as line 1); absent for rows inside a JSON document. */
@@ -432,7 +432,7 @@ async function mapBatch(reader: NdjsonReader, forced: MicrosoftSource | undefine
       // the plain line, bytes to COPY text (ndjson-bytes.ts); every other line takes the string path below
       batch.valid += 1;
       const [rowFrom, rowTo] = rowBounds(buf, start, end);
-      if (ids.addAscii(buf, idFrom, idTo)) {
+      if (repeatsId(ids, buf)) {
         if (direct) {
           batch.mustStage = true;
           return;

@@ -1,4 +1,4 @@
-import { Utf8Bytes } from './copy-buffers';
+import { IdHashes, Utf8Bytes } from './copy-buffers';
 import { MicrosoftSource } from './microsoft-call-row.entity';
 import { DIRECT_ROUTING, READ } from './ndjson-row';
 
@@ -375,7 +375,7 @@ const tab = () => (o[n++] = 0x09);
 /**
  * Writes the line's typed columns (CALL_COLUMNS, tab-separated, as ndjson-row's typedColumns writes
  * them) at the end of `out`, after `prefix` and a tab; returns false, leaving `out` as it was, when
- * the string path must map the line. The row's id is then at idFrom/idTo of `b`.
+ * the string path must map the line (then `repeatsId` tells whether the batch had its id).
  */
 export function writeTypedColumns(b: Uint8Array, start: number, end: number, forced: MicrosoftSource | undefined, out: Utf8Bytes, prefix: Uint8Array): boolean {
   if (!scan(b, start, end) || !plainId(b)) return false;
@@ -419,14 +419,13 @@ export function writeTypedColumns(b: Uint8Array, start: number, end: number, for
   if (pstn) putNull();
   else if (!putInteger(b, 25)) return false;
   out.length = n;
-  idFrom = from[ID];
-  idTo = to[ID];
   return true;
 }
 
-/** Where the id of the line last written is, in its bytes. */
-export let idFrom = 0;
-export let idTo = 0;
+/** Adds the id of the line last written (its bytes `b`) to the batch's ids; true when it was there (IdHashes.add). */
+export function repeatsId(ids: IdHashes, b: Uint8Array): boolean {
+  return ids.addAscii(b, from[ID], to[ID]);
+}
 
 /** The line without the JSON whitespace around it (rowText), as bytes: [rowFrom, rowTo). */
 export function rowBounds(b: Uint8Array, start: number, end: number): [number, number] {

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { parse } from 'lossless-json';
 import { sampleDayCalls } from '../../src/demo/sample-day';
-import { Utf8Bytes } from '../../src/microsoft-logs/copy-buffers';
+import { IdHashes, Utf8Bytes } from '../../src/microsoft-logs/copy-buffers';
 import { guessSource, toStoredRow } from '../../src/microsoft-logs/graph-row';
 import { MicrosoftSource } from '../../src/microsoft-logs/microsoft-call-row.entity';
-import { idFrom, idTo, putCopyField, rowBounds, writeTypedColumns } from '../../src/microsoft-logs/ndjson-bytes';
+import { putCopyField, repeatsId, rowBounds, writeTypedColumns } from '../../src/microsoft-logs/ndjson-bytes';
 import { directLine, READ, rowText, scanRow, stageLine } from '../../src/microsoft-logs/ndjson-row';
 
 // The byte path (ndjson-bytes.ts) may decline any line, but a line it takes must come out exactly as
@@ -30,6 +30,8 @@ function stringPath(text: string, forced: MicrosoftSource | undefined, mode: 'di
   return { copy: mode === 'direct' ? directLine(TENANT, r.row, '77', 5) : stageLine(12, r.row, rowText(text)), id: r.row.id };
 }
 
+const stringPathId = (line: Buffer, forced: MicrosoftSource | undefined) => stringPath(line.toString('utf8'), forced, 'direct')?.id ?? '(no row)';
+
 /** The byte path's COPY text for the same line, as mapBatch puts it together, or null when it declines (and then wrote nothing). */
 function bytePath(line: Buffer, forced: MicrosoftSource | undefined, mode: 'direct' | 'stage'): { copy: string; id: string } | null {
   const out = new Utf8Bytes(16);
@@ -43,7 +45,10 @@ function bytePath(line: Buffer, forced: MicrosoftSource | undefined, mode: 'dire
     expect(out.bytes().toString()).toBe('before|');
     return null;
   }
-  const id = b.toString('latin1', idFrom, idTo);
+  // the id is hashed from its bytes as the string path hashes its characters
+  const ids = new IdHashes();
+  ids.add(stringPathId(line, forced));
+  const id = repeatsId(ids, b) ? stringPathId(line, forced) : '(another id)';
   if (mode === 'direct') out.add('\t77\t5\n');
   else {
     out.add('\t');
