@@ -15,6 +15,14 @@ export interface ParsedInstant {
   iso: string;
 }
 
+/** Milliseconds since the epoch of a UTC date and time: Date.UTC, but years 0-99 stay as written (Date.UTC takes them as 1900-1999). */
+function wallClockMs(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo - 1, d);
+  t.setUTCHours(h, mi, s, 0);
+  return t.getTime();
+}
+
 function isLeap(y: number): boolean {
   return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 }
@@ -59,7 +67,7 @@ function zoneOffsetMs(zone: string, utcMs: number): number {
   }
   const parts: Record<string, number> = {};
   for (const p of fmt.formatToParts(new Date(utcMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  const wall = wallClockMs(parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second);
   return wall - Math.floor(utcMs / 1000) * 1000;
 }
 
@@ -143,7 +151,7 @@ export function parseIsoInstant(text: string, zone: string | null): ParsedInstan
     const frac = ((m[7] ?? '') + '000000').slice(0, 6);
     return { iso: `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}.${frac}Z`, epochMicros: NaN };
   }
-  const wallMs = Date.UTC(y, mo - 1, d, h, mi, s) + (m[7] ? Number((m[7] + '000').slice(0, 3)) : 0);
+  const wallMs = wallClockMs(y, mo, d, h, mi, s) + (m[7] ? Number((m[7] + '000').slice(0, 3)) : 0);
   const micros = m[7] ? Number((m[7] + '000000').slice(3, 6)) : 0;
   return instant(wallMs, micros, m[8] ? parseOffset(m[8]) : null, zone);
 }
@@ -192,7 +200,7 @@ export function parseInstant(text: string, format: string, zone: string | null):
   const y = Number(v.YYYY), mo = Number(v.MM), d = Number(v.DD), h = Number(v.HH), mi = Number(v.mm), s = Number(v.ss);
   checkCalendar(y, mo, d, h, mi, s);
   const frac = v.S;
-  const wallMs = Date.UTC(y, mo - 1, d, h, mi, s) + (frac ? Number((frac + '000').slice(0, 3)) : 0);
+  const wallMs = wallClockMs(y, mo, d, h, mi, s) + (frac ? Number((frac + '000').slice(0, 3)) : 0);
   const micros = frac ? Number((frac + '000000').slice(3, 6)) : 0;
   return instant(wallMs, micros, null, zone);
 }
