@@ -9,7 +9,7 @@ import { fastUpsertSql } from './graph-row-sql';
 import { DIRECT_COLUMNS, STAGE_COLUMNS } from './ndjson-row';
 import { StoredCallRow, StoredDialoutAggregate } from './graph-row';
 import { MicrosoftPullEntity } from './microsoft-pull.entity';
-import { RawBatchWriter } from './raw-batch-writer';
+import { INSERT_RAW_BATCH, RawBatchWriter } from './raw-batch-writer';
 
 export interface UpsertCounts {
   inserted: number;
@@ -84,6 +84,8 @@ WITH input AS (
 )${upsertCallRowsSql('$1')}
 ${UPSERTED_COUNTS}`;
 
+const RESERVE_RAW_BATCH_IDS = `SELECT nextval(pg_get_serial_sequence('microsoft_raw_batches', 'id'))::text AS id FROM generate_series(1, $1::int)`;
+
 const UPSERT_IMPORT_STAGE = upsertImportStage(false);
 const UPSERT_IMPORT_STAGE_REPEATED = upsertImportStage(true);
 
@@ -134,6 +136,39 @@ export class MicrosoftLogsRepository {
   }
 
   /**
+   * A page of new rows, mapped in Node (page-bytes.ts), stored with the pull's cursor in one
+   * transaction: `copy` (COPY text, DIRECT_COLUMNS) straight into microsoft_call_rows, `raw` (its rows'
+   * lines) as raw batch `rawBatch`. Returns 'id taken' (and stores nothing) when a row's id is stored
+   * already: the page then takes upsertPage. Asynchronous commit, as upsertPage's.
+   */
+  async storeNewPage(tenantId: string, pullId: string, page: { rawBatch: string; rows: number; copy: Iterable<Buffer>; raw: Buffer; nextLink: string | null }): Promise<UpsertCounts | 'id taken'> {
+    const runner = this.dataSource.createQueryRunner();
+    const tx = { queryRunner: runner };
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      await runner.query(`SET LOCAL synchronous_commit = off`);
+      try {
+        await this.copyIntoCallRows(tx, Readable.from(page.copy));
+      } catch (error) {
+        if (!(error instanceof CallRowIdTaken)) throw error;
+        await runner.rollbackTransaction();
+        return 'id taken';
+      }
+      await runner.query(INSERT_RAW_BATCH, [page.rawBatch, tenantId, page.rows, page.raw]);
+      const counts = { inserted: page.rows, updated: 0, unchanged: 0 };
+      await this.recordPage(tx, pullId, { nextLink: page.nextLink, received: page.rows, counts, rejected: 0, problems: [] });
+      await runner.commitTransaction();
+      return counts;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /**
    * A transaction-scoped table holding an import batch's rows as they go to microsoft_call_rows (no
    * index, no WAL), emptied after each batch.
    */
@@ -146,10 +181,15 @@ export class MicrosoftLogsRepository {
     await copyIn(tx, `COPY microsoft_import_stage (${STAGE_COLUMNS.map(([n]) => n).join(', ')}) FROM STDIN`, copyText);
   }
 
-  /** New ids of microsoft_raw_batches, for rows COPYed before their batch is written (insertRawBatch). */
+  /** New ids of microsoft_raw_batches, for rows COPYed before their batch is written. */
   async reserveRawBatchIds(tx: Tx, count: number): Promise<string[]> {
-    const rows: { id: string }[] = await tx.queryRunner.query(
-      `SELECT nextval(pg_get_serial_sequence('microsoft_raw_batches', 'id'))::text AS id FROM generate_series(1, $1::int)`, [count]);
+    const rows: { id: string }[] = await tx.queryRunner.query(RESERVE_RAW_BATCH_IDS, [count]);
+    return rows.map((r) => r.id);
+  }
+
+  /** The same outside any transaction (a sequence's values are never taken back). */
+  async reserveRawBatchIdsNow(count: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(RESERVE_RAW_BATCH_IDS, [count]);
     return rows.map((r) => r.id);
   }
 

@@ -474,3 +474,75 @@ export function putNumber(out: Utf8Bytes, value: number | string, after: number)
   o[n++] = after;
   out.length = n;
 }
+
+const VALUE_KEY = Buffer.from('value');
+
+/**
+ * Where the rows of a Graph page are, in its bytes: the elements of the top-level `value` array as
+ * flat [start, end) pairs, each element's text without the whitespace around it (what
+ * json_array_elements gives); null when the page is not one plain JSON object with one `value` array
+ * (the page then takes the SQL path, which reads every page).
+ */
+export function pageRowBounds(b: Uint8Array, start: number, end: number): number[] | null {
+  let i = ws(b, start, end);
+  if (i >= end || b[i] !== 0x7b) return null;
+  let rows: number[] | null = null;
+  i = ws(b, i + 1, end);
+  if (i < end && b[i] === 0x7d) return null;
+  for (;;) {
+    if (i >= end || b[i] !== 0x22) return null;
+    const keyEnd = stringEnd(b, i, end);
+    if (keyEnd < 0 || escaped) return null;
+    const isValue = keyEnd - i - 2 === VALUE_KEY.length && VALUE_KEY.every((c, k) => b[i + 1 + k] === c);
+    i = ws(b, keyEnd, end);
+    if (i >= end || b[i] !== 0x3a) return null;
+    i = ws(b, i + 1, end);
+    if (isValue) {
+      if (rows !== null || i >= end || b[i] !== 0x5b) return null; // `value` twice, or not an array
+      rows = [];
+      i = ws(b, i + 1, end);
+      if (i < end && b[i] === 0x5d) i++;
+      else {
+        for (;;) {
+          const elementEnd = valueEnd(b, i, end, 1);
+          if (elementEnd < 0) return null;
+          rows.push(i, elementEnd);
+          i = ws(b, elementEnd, end);
+          if (i >= end) return null;
+          if (b[i] === 0x5d) {
+            i++;
+            break;
+          }
+          if (b[i] !== 0x2c) return null;
+          i = ws(b, i + 1, end);
+        }
+      }
+    } else {
+      i = valueEnd(b, i, end, 0);
+      if (i < 0) return null;
+    }
+    i = ws(b, i, end);
+    if (i >= end) return null;
+    if (b[i] === 0x7d) break;
+    if (b[i] !== 0x2c) return null;
+    i = ws(b, i + 1, end);
+  }
+  return ws(b, i + 1, end) === end ? rows : null;
+}
+
+/** Appends b[s, e) with each line feed written as a space (a page row as a line of its raw batch: RAW_LINE). */
+export function putRawLine(out: Utf8Bytes, b: Uint8Array, s: number, e: number): void {
+  out.reserve(e - s);
+  o = out.buffer;
+  n = out.length;
+  let run = s;
+  for (let i = s; i < e; i++) {
+    if (b[i] === 0x0a) {
+      put(b, run, i);
+      o[n++] = 0x20;
+      run = i + 1;
+    }
+  }
+  put(b, run, e);
+  out.length = n;
+}

@@ -1,6 +1,7 @@
 import { DataSource, QueryRunner } from 'typeorm';
 
-const INSERT_RAW_BATCH = `INSERT INTO microsoft_raw_batches (id, tenant_id, row_count, lines) VALUES ($1, $2, $3, $4::text)`;
+/** One raw batch; `$4`, a Buffer, goes in binary format: for text, the UTF-8 bytes themselves (PostgreSQL checks the encoding). */
+export const INSERT_RAW_BATCH = `INSERT INTO microsoft_raw_batches (id, tenant_id, row_count, lines) VALUES ($1, $2, $3, $4::text)`;
 
 /**
  * The raw rows of the batches an import COPYs straight into microsoft_call_rows, written on a
@@ -42,7 +43,6 @@ export class RawBatchWriter {
           this.open = true;
         }
         this.uncommitted.push(id);
-        // A Buffer goes in binary format: for text, the UTF-8 bytes themselves (PostgreSQL checks the encoding).
         await this.runner.query(INSERT_RAW_BATCH, [id, tenantId, count, lines]);
       } catch (error) {
         this.failure = error;

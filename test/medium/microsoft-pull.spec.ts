@@ -19,6 +19,8 @@ import { createTestApp, createTestDatabase, TestDatabase } from '../support/test
 const A = 'aaaaaaaa-0000-4000-8000-00000000000a';
 const B = 'bbbbbbbb-0000-4000-8000-00000000000b';
 const C = 'cccccccc-0000-4000-8000-00000000000c';
+const D = 'dddddddd-0000-4000-8000-00000000000d';
+const E = 'eeeeeeee-0000-4000-8000-00000000000e';
 const DAY = 86_400_000;
 const START = Date.UTC(2025, 0, 1);
 
@@ -44,7 +46,7 @@ describe('Microsoft logs: pull and import services', () => {
     small = await FakeMicrosoft.start({ pageSize: 100 });
     const carriers = app.get(CarriersService);
     await carriers.addCarrier({ id: 'acme', name: 'Acme' });
-    for (const t of [A, B, C]) await carriers.addTenant({ tenantId: t, carrierId: 'acme' });
+    for (const t of [A, B, C, D, E]) await carriers.addTenant({ tenantId: t, carrierId: 'acme' });
   });
   afterAll(async () => {
     await fake?.close();
@@ -132,6 +134,49 @@ describe('Microsoft logs: pull and import services', () => {
     const pull = await db.sql.query(`SELECT status, pages, rows_received, rows_rejected, problems FROM microsoft_pulls WHERE tenant_id = $1`, [E]);
     expect(pull.rows).toEqual([{ status: 'done', pages: 3, rows_received: 250, rows_rejected: 1,
       problems: [{ page: 2, index: 30, id: 'eeeeeeee-0000-4000-8000-000000000130', reason: 'charge "lots" is not a decimal number' }] }]);
+  });
+
+  it('stores the pages of a first pull, COPYed straight in from their bytes, exactly as PostgreSQL maps them from the page text', async () => {
+    // the same rows for two tenants (ids told apart by their first 8 characters); some spread over
+    // lines, some with text beyond ASCII, and a Direct Routing log beside the PSTN one
+    const rows = (tag: string) => pstnRows(250, START, DAY, tag).map((r, i) => ({
+      ...r,
+      json: i % 5 === 0 ? r.json.replace(/,"/g, ',\n  "') : i % 7 === 0 ? r.json.replace('"User ', '"Zoë Ångström 日本 ') : r.json,
+    }));
+    const directRouting = (tag: string) => Array.from({ length: 120 }, (_, i) => ({
+      startMs: START + i * 60_000,
+      json: `{"id":"${tag}-dr-${i}","correlationId":"k-${i % 100}","userId":"u-${i}","startDateTime":"2025-01-01T00:${String(i % 60).padStart(2, '0')}:00.1234567Z",` +
+        `"endDateTime":"2025-01-01T01:00:00Z","duration":${i},"callType":"ByotIn","successfulCall":${i % 3 === 0},"finalSipCode":${i % 3 === 0 ? 200 : 486},` +
+        `"callerNumber":"+14255550${String(i).padStart(3, '0')}","calleeNumber":"+12065550100","trunkFullyQualifiedDomainName":"sbc.example"}`,
+    }));
+    small.setTenant(D, { pstn: rows('dddddddd'), directRouting: directRouting('dddddddd') });
+    small.setTenant(E, { pstn: rows('eeeeeeee'), directRouting: directRouting('eeeeeeee') });
+    const repository = app.get(MicrosoftLogsRepository);
+    const direct = jest.spyOn(repository, 'storeNewPage');
+    const viaBytes = await pullService(small).pullWindow({ tenantId: D, from: '2025-01-01', to: '2025-01-02', source: 'all' });
+    expect(direct.mock.calls.length).toBe(5); // 250 PSTN rows and 120 Direct Routing rows in pages of 100
+    direct.mockResolvedValue('id taken'); // tenant E: every page through the SQL mapping
+    const viaSql = await pullService(small).pullWindow({ tenantId: E, from: '2025-01-01', to: '2025-01-02', source: 'all' });
+    direct.mockRestore();
+    expect(viaBytes.sources).toEqual(viaSql.sources);
+    expect(viaBytes.sources.pstn).toMatchObject({ pages: 3, received: 250, inserted: 250 });
+
+    const stored = async (tenant: string) => (await db.sql.query(
+      `SELECT substr(id, 9) AS id, source, call_id, user_id, user_principal_name, user_display_name, start_time, end_time, duration_seconds,
+              charge::text AS charge, connection_charge::text AS connection_charge, currency, call_type, caller_number, callee_number,
+              destination_context, destination_name, conference_id, license_capability, inventory_type, operator, call_duration_source,
+              tenant_country_code, usage_country_code, successful_call, final_sip_code,
+              replace(microsoft_raw_row(raw_batch, raw_line)::text, $2, 'tenant') AS raw
+       FROM microsoft_call_rows WHERE tenant_id = $1 ORDER BY id`, [tenant, tenant.slice(0, 8)])).rows;
+    const bytes = await stored(D);
+    expect(bytes).toHaveLength(370);
+    expect(bytes).toEqual(await stored(E));
+    expect(bytes.filter((r) => r.raw.includes('\n'))).toEqual([]); // a row spread over lines is one line of its batch
+    expect(bytes.filter((r) => r.raw.includes(',   "')).length).toBe(50);
+    const pulls = async (tenant: string) => (await db.sql.query(
+      `SELECT source, pages, rows_received, rows_inserted, rows_updated, rows_unchanged, rows_rejected, status, next_link IS NULL AS ended
+       FROM microsoft_pulls WHERE tenant_id = $1 ORDER BY source`, [tenant])).rows;
+    expect(await pulls(D)).toEqual(await pulls(E));
   });
 
   it('refuses a window that is not one', async () => {

@@ -4,7 +4,7 @@ import { sampleDayCalls } from '../../src/demo/sample-day';
 import { IdHashes, Utf8Bytes } from '../../src/microsoft-logs/copy-buffers';
 import { guessSource, toStoredRow } from '../../src/microsoft-logs/graph-row';
 import { MicrosoftSource } from '../../src/microsoft-logs/microsoft-call-row.entity';
-import { putCopyField, repeatsId, rowBounds, writeTypedColumns } from '../../src/microsoft-logs/ndjson-bytes';
+import { pageRowBounds, putCopyField, repeatsId, rowBounds, writeTypedColumns } from '../../src/microsoft-logs/ndjson-bytes';
 import { directLine, READ, rowText, scanRow, stageLine } from '../../src/microsoft-logs/ndjson-row';
 
 // The byte path (ndjson-bytes.ts) may decline any line, but a line it takes must come out exactly as
@@ -180,4 +180,29 @@ describe('NDJSON lines: the byte path writes what the string path writes', () =>
     const invalidUtf8 = Buffer.concat([Buffer.from('{"id":"a","userDisplayName":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
     expect(bytePath(invalidUtf8, undefined, 'direct')).toBeNull();
   });
+});
+
+describe('Graph pages: where the rows are, in the bytes', () => {
+  const rowsOf = (page: string) => {
+    const b = Buffer.from(page);
+    const bounds = pageRowBounds(b, 0, b.length);
+    return bounds && Array.from({ length: bounds.length / 2 }, (_, k) => b.toString('utf8', bounds[2 * k], bounds[2 * k + 1]));
+  };
+
+  it.each([
+    ['a page', '{"@odata.context":"x","@odata.count":2,"value":[{"id":"a"},{"id":"b"}],"@odata.nextLink":"https://n"}', ['{"id":"a"}', '{"id":"b"}']],
+    ['spread over lines, rows as json_array_elements gives them', '{ "value" : [\n  {"id" : "a",\n   "x":[1, {"y":"]"}]} ,\n\t{"id":"é"}\n ] }\n', ['{"id" : "a",\n   "x":[1, {"y":"]"}]}', '{"id":"é"}']],
+    ['no rows', '{"value":[]}', []],
+    ['rows that are not objects (the byte path declines them later)', '{"value":[1,null,"s"]}', ['1', 'null', '"s"']],
+  ])('%s', (_, page, rows) => expect(rowsOf(page)).toEqual(rows));
+
+  it.each([
+    ['value twice', '{"value":[{"id":"a"}],"value":[]}'],
+    ['value not an array', '{"value":{"id":"a"}}'],
+    ['no value', '{"@odata.count":0}'],
+    ['a key with an escape', '{"v\\u0061lue":[{"id":"a"}]}'],
+    ['not an object', '[{"id":"a"}]'],
+    ['cut off', '{"value":[{"id":"a"}'],
+    ['something after it', '{"value":[]} x'],
+  ])('leaves to the SQL path: %s', (_, page) => expect(rowsOf(page)).toBeNull());
 });
