@@ -19,8 +19,8 @@ import { createTestApp, createTestDatabase, TestDatabase } from '../support/test
 const A = 'aaaaaaaa-0000-4000-8000-00000000000a';
 const B = 'bbbbbbbb-0000-4000-8000-00000000000b';
 const C = 'cccccccc-0000-4000-8000-00000000000c';
-const D = 'dddddddd-0000-4000-8000-00000000000d';
-const E = 'eeeeeeee-0000-4000-8000-00000000000e';
+const F1 = 'f1f1f1f1-0000-4000-8000-0000000000f1';
+const F2 = 'f2f2f2f2-0000-4000-8000-0000000000f2';
 const DAY = 86_400_000;
 const START = Date.UTC(2025, 0, 1);
 
@@ -46,7 +46,7 @@ describe('Microsoft logs: pull and import services', () => {
     small = await FakeMicrosoft.start({ pageSize: 100 });
     const carriers = app.get(CarriersService);
     await carriers.addCarrier({ id: 'acme', name: 'Acme' });
-    for (const t of [A, B, C, D, E]) await carriers.addTenant({ tenantId: t, carrierId: 'acme' });
+    for (const t of [A, B, C, F1, F2]) await carriers.addTenant({ tenantId: t, carrierId: 'acme' });
   });
   afterAll(async () => {
     await fake?.close();
@@ -149,15 +149,14 @@ describe('Microsoft logs: pull and import services', () => {
         `"endDateTime":"2025-01-01T01:00:00Z","duration":${i},"callType":"ByotIn","successfulCall":${i % 3 === 0},"finalSipCode":${i % 3 === 0 ? 200 : 486},` +
         `"callerNumber":"+14255550${String(i).padStart(3, '0')}","calleeNumber":"+12065550100","trunkFullyQualifiedDomainName":"sbc.example"}`,
     }));
-    small.setTenant(D, { pstn: rows('dddddddd'), directRouting: directRouting('dddddddd') });
-    small.setTenant(E, { pstn: rows('eeeeeeee'), directRouting: directRouting('eeeeeeee') });
+    small.setTenant(F1, { pstn: rows('f1f1f1f1'), directRouting: directRouting('f1f1f1f1') });
+    small.setTenant(F2, { pstn: rows('f2f2f2f2'), directRouting: directRouting('f2f2f2f2') });
     const repository = app.get(MicrosoftLogsRepository);
     const direct = jest.spyOn(repository, 'storeNewPage');
-    const viaBytes = await pullService(small).pullWindow({ tenantId: D, from: '2025-01-01', to: '2025-01-02', source: 'all' });
+    const viaBytes = await pullService(small).pullWindow({ tenantId: F1, from: '2025-01-01', to: '2025-01-02', source: 'all' });
     expect(direct.mock.calls.length).toBe(5); // 250 PSTN rows and 120 Direct Routing rows in pages of 100
-    direct.mockResolvedValue('id taken'); // tenant E: every page through the SQL mapping
-    const viaSql = await pullService(small).pullWindow({ tenantId: E, from: '2025-01-01', to: '2025-01-02', source: 'all' });
-    direct.mockRestore();
+    direct.mockResolvedValue('id taken'); // tenant F2: every page through the SQL mapping
+    const viaSql = await pullService(small).pullWindow({ tenantId: F2, from: '2025-01-01', to: '2025-01-02', source: 'all' }).finally(() => direct.mockRestore());
     expect(viaBytes.sources).toEqual(viaSql.sources);
     expect(viaBytes.sources.pstn).toMatchObject({ pages: 3, received: 250, inserted: 250 });
 
@@ -168,15 +167,15 @@ describe('Microsoft logs: pull and import services', () => {
               tenant_country_code, usage_country_code, successful_call, final_sip_code,
               replace(microsoft_raw_row(raw_batch, raw_line)::text, $2, 'tenant') AS raw
        FROM microsoft_call_rows WHERE tenant_id = $1 ORDER BY id`, [tenant, tenant.slice(0, 8)])).rows;
-    const bytes = await stored(D);
+    const bytes = await stored(F1);
     expect(bytes).toHaveLength(370);
-    expect(bytes).toEqual(await stored(E));
+    expect(bytes).toEqual(await stored(F2));
     expect(bytes.filter((r) => r.raw.includes('\n'))).toEqual([]); // a row spread over lines is one line of its batch
     expect(bytes.filter((r) => r.raw.includes(',   "')).length).toBe(50);
     const pulls = async (tenant: string) => (await db.sql.query(
       `SELECT source, pages, rows_received, rows_inserted, rows_updated, rows_unchanged, rows_rejected, status, next_link IS NULL AS ended
        FROM microsoft_pulls WHERE tenant_id = $1 ORDER BY source`, [tenant])).rows;
-    expect(await pulls(D)).toEqual(await pulls(E));
+    expect(await pulls(F1)).toEqual(await pulls(F2));
   });
 
   it('refuses a window that is not one', async () => {
