@@ -113,53 +113,68 @@ export class MicrosoftLogsRepository {
   }
 
   /**
-   * A Graph page (its JSON text) stored and the pull's cursor moved to `nextLink`, in one statement
-   * (one implicit transaction). Nothing happens when `slow` is not empty.
+   * A Graph page (its JSON text) stored and the pull's cursor moved to `nextLink`, in one statement.
+   * Nothing happens when `slow` is not empty.
    */
   async upsertPage(tenantId: string, source: string, pullId: string, pageText: string, nextLink: string | null): Promise<FastUpsertCounts> {
-    // Asynchronous commit: a page does not wait for its WAL flush. A database crash can lose the
-    // last pages, but rows and cursor go together, so the pull then fetches those pages again.
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      await runner.connect();
-      await runner.startTransaction();
-      await runner.query(`SET LOCAL synchronous_commit = off`);
-      const [r] = await runner.query(UPSERT_PAGE, [tenantId, pageText, source, pullId, nextLink]);
-      await runner.commitTransaction();
+    return this.inPageTransaction(async (tx) => {
+      const [r] = await tx.queryRunner.query(UPSERT_PAGE, [tenantId, pageText, source, pullId, nextLink]);
       return fastCounts(r);
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
-    } finally {
-      await runner.release();
-    }
+    });
   }
 
   /**
    * A page of new rows, mapped in Node (page-bytes.ts), stored with the pull's cursor in one
    * transaction: `copy` (COPY text, DIRECT_COLUMNS) straight into microsoft_call_rows, `raw` (its rows'
    * lines) as raw batch `rawBatch`. Returns 'id taken' (and stores nothing) when a row's id is stored
-   * already: the page then takes upsertPage. Asynchronous commit, as upsertPage's.
+   * already.
    */
   async storeNewPage(tenantId: string, pullId: string, page: { rawBatch: string; rows: number; copy: Iterable<Buffer>; raw: Buffer; nextLink: string | null }): Promise<UpsertCounts | 'id taken'> {
-    const runner = this.dataSource.createQueryRunner();
-    const tx = { queryRunner: runner };
-    try {
-      await runner.connect();
-      await runner.startTransaction();
-      await runner.query(`SET LOCAL synchronous_commit = off`);
+    return this.inPageTransaction(async (tx) => {
       try {
         await this.copyIntoCallRows(tx, Readable.from(page.copy));
       } catch (error) {
         if (!(error instanceof CallRowIdTaken)) throw error;
-        await runner.rollbackTransaction();
+        await tx.queryRunner.rollbackTransaction();
         return 'id taken';
       }
-      await runner.query(INSERT_RAW_BATCH, [page.rawBatch, tenantId, page.rows, page.raw]);
+      await tx.queryRunner.query(INSERT_RAW_BATCH, [page.rawBatch, tenantId, page.rows, page.raw]);
       const counts = { inserted: page.rows, updated: 0, unchanged: 0 };
       await this.recordPage(tx, pullId, { nextLink: page.nextLink, received: page.rows, counts, rejected: 0, problems: [] });
-      await runner.commitTransaction();
       return counts;
+    });
+  }
+
+  /**
+   * A page mapped in Node (page-bytes.ts) whose rows may be stored already (a re-pull): `copy` (COPY
+   * text of the stage, STAGE_COLUMNS) staged and upserted as an import batch is, with the pull's
+   * cursor, in one transaction. `repeated`: an id came twice (the last copy wins).
+   */
+  async storeStagedPage(tenantId: string, pullId: string, page: { rows: number; copy: Iterable<Buffer>; repeated: boolean; nextLink: string | null }): Promise<UpsertCounts> {
+    return this.inPageTransaction(async (tx) => {
+      await this.createImportStage(tx);
+      await this.copyIntoImportStage(tx, Readable.from(page.copy));
+      const c = await this.upsertImportStage(tx, tenantId, page.repeated);
+      const counts = { ...c, unchanged: page.rows - c.inserted - c.updated };
+      await this.recordPage(tx, pullId, { nextLink: page.nextLink, received: page.rows, counts, rejected: 0, problems: [] });
+      return counts;
+    });
+  }
+
+  /**
+   * A page's transaction, with asynchronous commit: a page does not wait for its WAL flush. A
+   * database crash can lose the last pages, but rows and cursor go together, so the pull then
+   * fetches those pages again. `fn` may roll back itself (its outcome is then returned as it is).
+   */
+  private async inPageTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      await runner.query(`SET LOCAL synchronous_commit = off`);
+      const result = await fn({ queryRunner: runner });
+      if (runner.isTransactionActive) await runner.commitTransaction();
+      return result;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw error;

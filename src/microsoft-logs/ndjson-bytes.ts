@@ -436,8 +436,11 @@ export function rowBounds(b: Uint8Array, start: number, end: number): [number, n
   return [a, z];
 }
 
-/** Appends b[s, e) as one COPY text field (copyText: backslash, tab, CR and LF escaped). */
-export function putCopyField(out: Utf8Bytes, b: Uint8Array, s: number, e: number): void {
+/**
+ * Appends b[s, e) as one COPY text field (copyText: backslash, tab, CR and LF escaped), or with
+ * `lineFeedAsSpace` each line feed as a space (a page row's text as a line of its raw batch: RAW_LINE).
+ */
+export function putCopyField(out: Utf8Bytes, b: Uint8Array, s: number, e: number, lineFeedAsSpace = false): void {
   out.reserve(2 * (e - s));
   o = out.buffer;
   n = out.length;
@@ -446,8 +449,11 @@ export function putCopyField(out: Utf8Bytes, b: Uint8Array, s: number, e: number
     const c = b[i];
     if (c === 0x5c || c === 0x09 || c === 0x0d || c === 0x0a) {
       put(b, run, i);
-      o[n++] = 0x5c;
-      o[n++] = c === 0x5c ? 0x5c : c === 0x09 ? 0x74 : c === 0x0d ? 0x72 : 0x6e;
+      if (c === 0x0a && lineFeedAsSpace) o[n++] = 0x20;
+      else {
+        o[n++] = 0x5c;
+        o[n++] = c === 0x5c ? 0x5c : c === 0x09 ? 0x74 : c === 0x0d ? 0x72 : 0x6e;
+      }
       run = i + 1;
     }
   }

@@ -1,6 +1,6 @@
 import { BatchBuffers } from './copy-buffers';
 import { MicrosoftSource } from './microsoft-call-row.entity';
-import { pageRowBounds, putBytes, putNumber, putRawLine, repeatsId, writeTypedColumns } from './ndjson-bytes';
+import { pageRowBounds, putBytes, putCopyField, putNumber, putRawLine, repeatsId, writeTypedColumns } from './ndjson-bytes';
 
 const TAB = Buffer.from('\t');
 const NEWLINE = Buffer.from('\n');
@@ -29,4 +29,28 @@ export function mapPageDirect(page: Buffer, source: MicrosoftSource, tenant: Buf
     putRawLine(raw, page, start, end);
   }
   return bounds.length / 2;
+}
+
+/**
+ * A Graph page of call rows mapped in Node from its bytes as COPY text of the import's stage
+ * (STAGE_COLUMNS: the row's position, the typed columns, its text with a line feed as a space), for
+ * a page whose rows may be stored already. Null when the page must take the SQL path (as
+ * mapPageDirect; an id twice is fine here: `repeated` says so, and the last copy wins).
+ */
+export function mapPageStaged(page: Buffer, source: MicrosoftSource, into: BatchBuffers): { rows: number; repeated: boolean } | null {
+  into.clear();
+  const bounds = pageRowBounds(page, 0, page.length);
+  if (bounds === null || bounds.length === 0) return null;
+  const { copy, ids } = into;
+  let repeated = false;
+  for (let k = 0; k < bounds.length; k += 2) {
+    const start = bounds[k];
+    const end = bounds[k + 1];
+    if (!writeTypedColumns(page, start, end, source, copy, Buffer.from(String(k / 2)))) return null;
+    if (repeatsId(ids, page)) repeated = true;
+    putBytes(copy, TAB, 0, 1);
+    putCopyField(copy, page, start, end, true);
+    putBytes(copy, NEWLINE, 0, 1);
+  }
+  return { rows: bounds.length / 2, repeated };
 }

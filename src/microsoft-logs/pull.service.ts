@@ -13,7 +13,7 @@ import { functionUrl, parseWindowBound, PULL_SOURCES, PullSource, splitWindow, W
 import { BatchBuffers } from './copy-buffers';
 import { MicrosoftSource } from './microsoft-call-row.entity';
 import { FastUpsertCounts, MicrosoftLogsRepository, UpsertCounts } from './microsoft-logs.repository';
-import { mapPageDirect } from './page-bytes';
+import { mapPageDirect, mapPageStaged } from './page-bytes';
 
 export interface SourceCounts {
   /** Graph calls of at most 90 days made for this source (a resumed one counts once). */
@@ -139,7 +139,7 @@ export class PullService implements OnApplicationShutdown {
     let url = pull.nextLink ?? functionUrl(this.graph.graphRoot(cloud), source, chunk);
     let page = pull.pages;
     counts.pulls += 1;
-    const direct = source === 'dialout' ? null : new DirectPages(this.logs, tenantId, source);
+    const bytePages = source === 'dialout' ? null : new BytePages(this.logs, tenantId, source);
     try {
       for (;;) {
         let received: number;
@@ -148,14 +148,13 @@ export class PullService implements OnApplicationShutdown {
         if (source === 'dialout') {
           ({ received, nextLink, stored } = await this.storeParsedPage(client, url, source, pull.id, page, fromIso, toIso));
         } else {
-          // While its rows are new, a page is mapped here from its bytes and COPYed straight in with
-          // the cursor (DirectPages). Otherwise the page text goes to PostgreSQL, which maps its rows
-          // and moves the cursor in one statement; only a page with a row neither can vouch for is
-          // parsed here, row by row.
+          // A page is mapped here from its bytes and stored with the cursor (BytePages); a page with a
+          // row the byte path declines goes to PostgreSQL, which maps its rows and moves the cursor in
+          // one statement; only a page with a row neither can vouch for is parsed here, row by row.
           const outline = await client.getPageText(url);
           if (outline.rows === null) throw new TenantPullError(tenantId, false, `tenant ${tenantId}: Graph's answer to ${url.split('(')[0]} has no value array`);
-          const stays = await direct!.store(pull.id, outline.text, outline.nextLink);
-          const fast = stays ?? (await this.logs.upsertPage(tenantId, source, pull.id, outline.text, outline.nextLink));
+          const mapped = await bytePages!.store(pull.id, outline.text, outline.nextLink);
+          const fast = mapped ?? (await this.logs.upsertPage(tenantId, source, pull.id, outline.text, outline.nextLink));
           if (fast.slow.length === 0) ({ received, nextLink, stored } = { received: outline.rows, nextLink: outline.nextLink, stored: { ...fast, rejected: 0 } });
           else ({ received, nextLink, stored } = await this.storeParsedPage(client, url, source, pull.id, page, fromIso, toIso, outline.text));
         }
@@ -252,36 +251,42 @@ export function parseSources(source: string | undefined): PullSource[] {
 }
 
 /**
- * The pages of one pull whose rows are all new (the first pull of a day): each is mapped in Node
- * from its bytes (page-bytes.ts) and COPYed straight into microsoft_call_rows with its raw batch and
- * the cursor, in one transaction. A page it cannot take (a row the byte path declines, an id twice)
- * goes to upsertPage; once a page meets a stored id, so does every later page of the pull (a
- * re-pull of the trailing days stays on upsertPage after one try).
+ * The pages of a pull, mapped in Node from their bytes (page-bytes.ts). While the pull's rows are new
+ * (the first pull of a day) each page is COPYed straight into microsoft_call_rows with its raw batch
+ * and the cursor; once a page meets a stored id, it and every later page are staged and upserted as
+ * an import batch is (a re-pull of the trailing days). Each in one transaction with the cursor. A
+ * page the byte path cannot take (a row it declines) goes to the SQL page mapping (upsertPage).
  */
-class DirectPages {
-  private on = true;
+class BytePages {
+  private direct = true;
   private readonly buffers = new BatchBuffers();
   private readonly rawBatchIds: string[] = [];
   private readonly tenant: Buffer;
 
-  constructor(private readonly logs: MicrosoftLogsRepository, tenantId: string, private readonly source: MicrosoftSource) {
+  constructor(private readonly logs: MicrosoftLogsRepository, private readonly tenantId: string, private readonly source: MicrosoftSource) {
     this.tenant = Buffer.from(tenantId);
   }
 
   /** The page stored with the cursor, as upsertPage's counts; null when upsertPage must take it. */
   async store(pullId: string, text: string, nextLink: string | null): Promise<FastUpsertCounts | null> {
-    if (!this.on) return null;
-    if (this.rawBatchIds.length === 0) this.rawBatchIds.push(...(await this.logs.reserveRawBatchIdsNow(RAW_BATCH_IDS)));
-    const rawBatch = this.rawBatchIds[0];
-    const rows = mapPageDirect(Buffer.from(text), this.source, this.tenant, rawBatch, this.buffers);
-    if (rows === null) return null;
-    const stored = await this.logs.storeNewPage(this.tenant.toString(), pullId, { rawBatch, rows, copy: this.buffers.copy.chunks(), raw: this.buffers.raw.bytes(), nextLink });
-    if (stored === 'id taken') {
-      this.on = false;
-      return null;
+    const page = Buffer.from(text);
+    if (this.direct) {
+      if (this.rawBatchIds.length === 0) this.rawBatchIds.push(...(await this.logs.reserveRawBatchIdsNow(RAW_BATCH_IDS)));
+      const rawBatch = this.rawBatchIds[0];
+      const rows = mapPageDirect(page, this.source, this.tenant, rawBatch, this.buffers);
+      if (rows !== null) {
+        const stored = await this.logs.storeNewPage(this.tenantId, pullId, { rawBatch, rows, copy: this.buffers.copy.chunks(), raw: this.buffers.raw.bytes(), nextLink });
+        if (stored !== 'id taken') {
+          this.rawBatchIds.shift();
+          return { ...stored, fast: rows, total: rows, slow: [] };
+        }
+        this.direct = false;
+      }
     }
-    this.rawBatchIds.shift();
-    return { ...stored, fast: rows, total: rows, slow: [] };
+    const staged = mapPageStaged(page, this.source, this.buffers);
+    if (staged === null) return null;
+    const stored = await this.logs.storeStagedPage(this.tenantId, pullId, { ...staged, copy: this.buffers.copy.chunks(), nextLink });
+    return { ...stored, fast: staged.rows, total: staged.rows, slow: [] };
   }
 }
 

@@ -21,6 +21,7 @@ const B = 'bbbbbbbb-0000-4000-8000-00000000000b';
 const C = 'cccccccc-0000-4000-8000-00000000000c';
 const F1 = 'f1f1f1f1-0000-4000-8000-0000000000f1';
 const F2 = 'f2f2f2f2-0000-4000-8000-0000000000f2';
+const F3 = 'f3f3f3f3-0000-4000-8000-0000000000f3';
 const DAY = 86_400_000;
 const START = Date.UTC(2025, 0, 1);
 
@@ -46,7 +47,7 @@ describe('Microsoft logs: pull and import services', () => {
     small = await FakeMicrosoft.start({ pageSize: 100 });
     const carriers = app.get(CarriersService);
     await carriers.addCarrier({ id: 'acme', name: 'Acme' });
-    for (const t of [A, B, C, F1, F2]) await carriers.addTenant({ tenantId: t, carrierId: 'acme' });
+    for (const t of [A, B, C, F1, F2, F3]) await carriers.addTenant({ tenantId: t, carrierId: 'acme' });
   });
   afterAll(async () => {
     await fake?.close();
@@ -136,46 +137,79 @@ describe('Microsoft logs: pull and import services', () => {
       problems: [{ page: 2, index: 30, id: 'eeeeeeee-0000-4000-8000-000000000130', reason: 'charge "lots" is not a decimal number' }] }]);
   });
 
-  it('stores the pages of a first pull, COPYed straight in from their bytes, exactly as PostgreSQL maps them from the page text', async () => {
-    // the same rows for two tenants (ids told apart by their first 8 characters); some spread over
+  it('stores pages mapped from their bytes (straight in while new, staged on a re-pull) exactly as a saved page is imported', async () => {
+    // the same rows for three tenants (ids told apart by their first 8 characters); some spread over
     // lines, some with text beyond ASCII, and a Direct Routing log beside the PSTN one
-    const rows = (tag: string) => pstnRows(250, START, DAY, tag).map((r, i) => ({
-      ...r,
-      json: i % 5 === 0 ? r.json.replace(/,"/g, ',\n  "') : i % 7 === 0 ? r.json.replace('"User ', '"Zoë Ångström 日本 ') : r.json,
-    }));
+    const pstn = (tag: string, changed = false) => pstnRows(250, START, DAY, tag).map((r, i) => {
+      let json = i % 5 === 0 ? r.json.replace(/,"/g, ',\n  "') : i % 7 === 0 ? r.json.replace('"User ', '"Zoë Ångström 日本 ') : r.json;
+      if (changed && i % 50 === 3) json = json.replace(/"charge":[^,]+/, '"charge":9.99');
+      return { ...r, json };
+    });
     const directRouting = (tag: string) => Array.from({ length: 120 }, (_, i) => ({
       startMs: START + i * 60_000,
       json: `{"id":"${tag}-dr-${i}","correlationId":"k-${i % 100}","userId":"u-${i}","startDateTime":"2025-01-01T00:${String(i % 60).padStart(2, '0')}:00.1234567Z",` +
         `"endDateTime":"2025-01-01T01:00:00Z","duration":${i},"callType":"ByotIn","successfulCall":${i % 3 === 0},"finalSipCode":${i % 3 === 0 ? 200 : 486},` +
         `"callerNumber":"+14255550${String(i).padStart(3, '0')}","calleeNumber":"+12065550100","trunkFullyQualifiedDomainName":"sbc.example"}`,
     }));
-    small.setTenant(F1, { pstn: rows('f1f1f1f1'), directRouting: directRouting('f1f1f1f1') });
-    small.setTenant(F2, { pstn: rows('f2f2f2f2'), directRouting: directRouting('f2f2f2f2') });
     const repository = app.get(MicrosoftLogsRepository);
-    const direct = jest.spyOn(repository, 'storeNewPage');
-    const viaBytes = await pullService(small).pullWindow({ tenantId: F1, from: '2025-01-01', to: '2025-01-02', source: 'all' });
-    expect(direct.mock.calls.length).toBe(5); // 250 PSTN rows and 120 Direct Routing rows in pages of 100
-    direct.mockResolvedValue('id taken'); // tenant F2: every page through the SQL mapping
-    const viaSql = await pullService(small).pullWindow({ tenantId: F2, from: '2025-01-01', to: '2025-01-02', source: 'all' }).finally(() => direct.mockRestore());
-    expect(viaBytes.sources).toEqual(viaSql.sources);
-    expect(viaBytes.sources.pstn).toMatchObject({ pages: 3, received: 250, inserted: 250 });
-
+    const imports = app.get(ImportMicrosoftService);
+    const window = { from: '2025-01-01', to: '2025-01-02', source: 'all' };
+    const importPages = async (tenant: string, tag: string, changed = false) => {
+      writeFileSync(join(dir, `${tag}-pstn.json`), `{"value":[${pstn(tag, changed).map((r) => r.json).join(',')}]}`);
+      writeFileSync(join(dir, `${tag}-dr.json`), `{"value":[${directRouting(tag).map((r) => r.json).join(',')}]}`);
+      await imports.importFile(join(dir, `${tag}-pstn.json`), tenant, 'pstn');
+      await imports.importFile(join(dir, `${tag}-dr.json`), tenant, 'direct-routing');
+    };
     const stored = async (tenant: string) => (await db.sql.query(
       `SELECT substr(id, 9) AS id, source, call_id, user_id, user_principal_name, user_display_name, start_time, end_time, duration_seconds,
               charge::text AS charge, connection_charge::text AS connection_charge, currency, call_type, caller_number, callee_number,
               destination_context, destination_name, conference_id, license_capability, inventory_type, operator, call_duration_source,
-              tenant_country_code, usage_country_code, successful_call, final_sip_code,
-              replace(microsoft_raw_row(raw_batch, raw_line)::text, $2, 'tenant') AS raw
-       FROM microsoft_call_rows WHERE tenant_id = $1 ORDER BY id`, [tenant, tenant.slice(0, 8)])).rows;
-    const bytes = await stored(F1);
-    expect(bytes).toHaveLength(370);
-    expect(bytes).toEqual(await stored(F2));
-    expect(bytes.filter((r) => r.raw.includes('\n'))).toEqual([]); // a row spread over lines is one line of its batch
-    expect(bytes.filter((r) => r.raw.includes(',   "')).length).toBe(50);
+              tenant_country_code, usage_country_code, successful_call, final_sip_code
+       FROM microsoft_call_rows WHERE tenant_id = $1 ORDER BY id`, [tenant])).rows;
+    // the evidence: each row's text as Graph sent it (a saved page's import writes it anew, so it is checked apart)
+    const evidence = async (tenant: string) => (await db.sql.query(
+      `SELECT substr(id, 9) AS id, microsoft_raw_row(raw_batch, raw_line)::text AS raw FROM microsoft_call_rows WHERE tenant_id = $1 ORDER BY id`, [tenant])).rows;
+    const sent = (tag: string, changed = false) => [...pstn(tag, changed), ...directRouting(tag)]
+      .map((r) => ({ id: /"id":"([^"]+)"/.exec(r.json)![1].slice(8), raw: r.json.replace(/\n/g, ' ') }))
+      .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+
+    // F1: a first pull, every page COPYed straight in; F2: the same rows from saved pages (lossless-json + toStoredRow)
+    small.setTenant(F1, { pstn: pstn('f1f1f1f1'), directRouting: directRouting('f1f1f1f1') });
+    const direct = jest.spyOn(repository, 'storeNewPage');
+    const staged = jest.spyOn(repository, 'storeStagedPage');
+    const first = await pullService(small).pullWindow({ tenantId: F1, ...window });
+    expect(first.sources).toMatchObject({ pstn: { pages: 3, received: 250, inserted: 250 }, 'direct-routing': { pages: 2, received: 120, inserted: 120 } });
+    expect([direct.mock.calls.length, staged.mock.calls.length]).toEqual([5, 0]);
+    await importPages(F2, 'f2f2f2f2');
+    const viaBytes = await stored(F1);
+    expect(viaBytes).toHaveLength(370);
+    expect(viaBytes).toEqual(await stored(F2));
+    expect(await evidence(F1)).toEqual(sent('f1f1f1f1')); // a row spread over lines is one line of its batch, line feeds as spaces
+
+    // a re-pull with 5 rows changed: the first page meets stored ids, so every page is staged
+    direct.mockClear();
+    small.setTenant(F1, { pstn: pstn('f1f1f1f1', true), directRouting: directRouting('f1f1f1f1') });
+    const again = await pullService(small).pullWindow({ tenantId: F1, ...window });
+    expect(again.sources).toMatchObject({ pstn: { received: 250, inserted: 0, updated: 5, unchanged: 245 }, 'direct-routing': { inserted: 0, updated: 0, unchanged: 120 } });
+    expect([direct.mock.calls.length, staged.mock.calls.length]).toEqual([2, 5]); // one try per source
+    await importPages(F2, 'f2f2f2f2', true);
+    expect(await stored(F1)).toEqual(await stored(F2));
+    expect(await evidence(F1)).toEqual(sent('f1f1f1f1', true));
+
+    // F3: new rows staged from the start (as when a page's COPY meets a stored id) store the same
+    direct.mockResolvedValue('id taken');
+    small.setTenant(F3, { pstn: pstn('f3f3f3f3', true), directRouting: directRouting('f3f3f3f3') });
+    const viaStage = await pullService(small).pullWindow({ tenantId: F3, ...window }).finally(() => {
+      direct.mockRestore();
+      staged.mockRestore();
+    });
+    expect(viaStage.sources).toMatchObject({ pstn: { inserted: 250 }, 'direct-routing': { inserted: 120 } });
+    expect(await stored(F3)).toEqual(await stored(F2));
+    expect(await evidence(F3)).toEqual(sent('f3f3f3f3', true));
     const pulls = async (tenant: string) => (await db.sql.query(
-      `SELECT source, pages, rows_received, rows_inserted, rows_updated, rows_unchanged, rows_rejected, status, next_link IS NULL AS ended
-       FROM microsoft_pulls WHERE tenant_id = $1 ORDER BY source`, [tenant])).rows;
-    expect(await pulls(F1)).toEqual(await pulls(F2));
+      `SELECT DISTINCT ON (source) source, pages, rows_received, rows_inserted, rows_updated, rows_unchanged, rows_rejected, status, next_link IS NULL AS ended
+       FROM microsoft_pulls WHERE tenant_id = $1 ORDER BY source, started_at`, [tenant])).rows;
+    expect(await pulls(F3)).toEqual(await pulls(F1)); // the first pull of each source
   });
 
   it('refuses a window that is not one', async () => {
