@@ -451,7 +451,7 @@ async function mapBatch(reader: NdjsonReader, forced: MicrosoftSource | undefine
       }
       continue;
     }
-    const line: NdjsonLine = { text: buf.toString('utf8', start, end), number: bytes.number, start, end };
+    const line: NdjsonLine = { text: buf.toString('utf8', start, end), number: bytes.number };
     const scanned = scanRow(line.text);
     let r: RowResult;
     if (scanned) r = toStoredRow(scanned.fields, forced ?? scanned.guessedSource);

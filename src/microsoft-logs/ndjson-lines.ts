@@ -1,12 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { FileHandle, open } from 'node:fs/promises';
 
-/** One non-blank line: its text, its number (1-based) and where its bytes are in the file. */
+/** One non-blank line: its text and its number (1-based). */
 export interface NdjsonLine {
   text: string;
   number: number;
-  start: number;
-  end: number;
 }
 
 /** A line as bytes: buf[start, end), without its line feed; `number` as NdjsonLine's. */
@@ -27,8 +25,8 @@ const READ_SIZE = 1 << 20;
 
 /**
  * The lines of an NDJSON file, read 1 MB at a time and split on the newline byte (which never
- * occurs inside a UTF-8 sequence), so each line is decoded on its own and goes as soon as it is
- * used: no string outlives a few lines, and memory stays flat whatever the file's size. Lines are
+ * occurs inside a UTF-8 sequence), each given as bytes of the reader's buffer (decoded by the caller
+ * only when it must be): memory stays flat whatever the file's size. Lines are
  * numbered as `text.split('\n')` numbers them after a leading BOM; blank lines are counted, not returned.
  */
 export class NdjsonReader {
@@ -47,18 +45,6 @@ export class NdjsonReader {
 
   async close(): Promise<void> {
     await this.file.close();
-  }
-
-  /** The next non-blank line, or null at the end of the file. */
-  async next(): Promise<NdjsonLine | null> {
-    for (;;) {
-      const raw = this.nextBytes();
-      if (raw === undefined) {
-        await this.fill();
-        continue;
-      }
-      return raw && { text: raw.buf.toString('utf8', raw.start, raw.end), number: raw.number, start: this.pos + raw.start, end: this.pos + raw.end };
-    }
   }
 
   /**
