@@ -46,6 +46,7 @@ const PSTN_BYTES = Buffer.from('pstn');
 const DIRECT_ROUTING_BYTES = Buffer.from('direct-routing');
 const TRUE_BYTES = Buffer.from('true');
 const FALSE_BYTES = Buffer.from('false');
+const NULL_BYTES = Buffer.from('null');
 
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
@@ -170,7 +171,6 @@ function valueEnd(b: Uint8Array, i: number, end: number, depth: number): number 
     j = ws(b, j + 1, end);
   }
 }
-const NULL_BYTES = Buffer.from('null');
 
 /** Position in READ of the key b[s, e), or -1. */
 function keyPosition(b: Uint8Array, s: number, e: number): number {
