@@ -17,7 +17,7 @@ import { firstNonBlankLine, NdjsonLine, NdjsonReader, ReaderMark } from './ndjso
 import { directLine, rowText, scanRow, stageLine } from './ndjson-row';
 import { BatchBuffers } from './copy-buffers';
 import { RawBatchWriter } from './raw-batch-writer';
-import { putBytes, putCopyField, putNumber, repeatsId, rowBounds, writeTypedColumns } from './ndjson-bytes';
+import { documentElementBounds, pageRowBounds, putBytes, putCopyField, putNumber, repeatsId, rowBounds, writeTypedColumns } from './ndjson-bytes';
 
 export interface ImportProblem {
   /** Line in the file (NDJSON, CSV with the header as line 1); absent for rows inside a JSON document. */
@@ -106,31 +106,48 @@ export class ImportMicrosoftService {
       } catch {
         doc = undefined;
       }
-      if (isPage(doc) || Array.isArray(doc)) return this.importDocument(path, tenant, forced, doc);
+      if (isPage(doc) || Array.isArray(doc)) return this.importDocument(path, tenant, forced, doc, text);
     }
     return this.importNdjson(path, tenant, forced);
   }
 
-  /** One page, or an array of pages or rows, parsed whole with lossless-json (rows at `value[i]`, `[p].value[i]` or `[i]`). */
-  private async importDocument(path: string, tenantId: string, forced: MicrosoftSource | undefined, doc: unknown[] | Record<string, unknown>): Promise<ImportResult> {
+  /**
+   * One page, or an array of pages or rows, parsed whole with lossless-json (rows at `value[i]`,
+   * `[p].value[i]` or `[i]`). Each row's text as saved (found in the document's bytes) is its evidence;
+   * only when the bytes do not show the rows plainly is the row written back by lossless-json instead.
+   */
+  private async importDocument(path: string, tenantId: string, forced: MicrosoftSource | undefined, doc: unknown[] | Record<string, unknown>, text: string): Promise<ImportResult> {
     const problems: ImportProblem[] = [];
     let rowsRead = 0;
-    const rows: StoredCallRow[] = [];
+    const rows: { row: StoredCallRow; at: number }[] = [];
     const take = (c: Candidate) => {
       rowsRead += 1;
       const value = c.value as Record<string, unknown>;
       const r = toStoredRow(c.value, forced ?? c.source ?? (value && typeof value === 'object' ? guessSource(value) : 'pstn'));
-      if (r.ok) rows.push(r.row);
+      if (r.ok) rows.push({ row: r.row, at: rowsRead - 1 });
       else if (problems.length < MAX_PROBLEMS) problems.push({ ...(c.at ? { at: c.at } : {}), reason: r.reason });
     };
-    if (isPage(doc)) doc.value.forEach((value, i) => take({ value, source: sourceOfPage(doc), at: `value[${i}]` }));
-    else if ((doc as unknown[]).every(isPage)) {
+    let texts: string[] | null;
+    if (isPage(doc)) {
+      doc.value.forEach((value, i) => take({ value, source: sourceOfPage(doc), at: `value[${i}]` }));
+      texts = savedRowTexts(text, 'page');
+    } else if ((doc as unknown[]).every(isPage)) {
       (doc as Array<{ value: unknown[] }>).forEach((page, p) =>
         page.value.forEach((value, i) => take({ value, source: sourceOfPage(page as Record<string, unknown>), at: `[${p}].value[${i}]` })));
-    } else (doc as unknown[]).forEach((value, i) => take({ value, source: null, at: `[${i}]` }));
+      texts = savedRowTexts(text, 'pages');
+    } else {
+      (doc as unknown[]).forEach((value, i) => take({ value, source: null, at: `[${i}]` }));
+      texts = savedRowTexts(text, 'rows');
+    }
+    if (texts !== null && texts.length !== rowsRead) texts = null;
     const counts = await this.transactions.run(async (tx) => {
       const total = { inserted: 0, updated: 0, unchanged: 0 };
-      for (let i = 0; i < rows.length; i += BATCH) addCounts(total, await this.logs.upsertCallRows(tx, tenantId, rows.slice(i, i + BATCH)));
+      for (let i = 0; i < rows.length; i += BATCH) {
+        const batch = rows.slice(i, i + BATCH);
+        // the batch's rows as a JSON array of their saved texts, each row naming its place in it
+        const raw = texts && { json: `[${batch.map((x) => texts![x.at]).join(',')}]`, isPage: false };
+        addCounts(total, await this.logs.upsertCallRows(tx, tenantId, batch.map((x, j) => ({ ...x.row, ord: j })), raw ?? undefined));
+      }
       return total;
     });
     return { file: basename(path), format: 'graph-json', rowsRead, ...counts, rejected: rowsRead - rows.length, problems };
@@ -495,4 +512,23 @@ async function mapBatch(reader: NdjsonReader, forced: MicrosoftSource | undefine
       copy.add(directLine(tenantId, row, batch.rawBatch, batch.valid));
     } else copy.add(stageLine(line.number, row, rowText(line.text)));
   }
+}
+
+/** The text of each row of a saved document, in document order, from its bytes (ndjson-bytes.ts); null when they are not plainly there. */
+function savedRowTexts(text: string, shape: 'page' | 'pages' | 'rows'): string[] | null {
+  const b = Buffer.from(text);
+  let bounds: number[] | null;
+  if (shape === 'page') bounds = pageRowBounds(b, 0, b.length);
+  else {
+    bounds = documentElementBounds(b, 0, b.length);
+    if (bounds && shape === 'pages') {
+      const pages = bounds;
+      bounds = [];
+      for (let p = 0; p < pages.length && bounds; p += 2) {
+        const rows = pageRowBounds(b, pages[p], pages[p + 1]);
+        bounds = rows && bounds.concat(rows);
+      }
+    }
+  }
+  return bounds && Array.from({ length: bounds.length / 2 }, (_, k) => b.toString('utf8', bounds![2 * k], bounds![2 * k + 1]));
 }

@@ -484,10 +484,37 @@ export function putNumber(out: Utf8Bytes, value: number | string, after: number)
 const VALUE_KEY = Buffer.from('value');
 
 /**
+ * The elements of the JSON array whose `[` is at `i`, pushed to `bounds` as [start, end) pairs (each
+ * element's text without the whitespace around it, as json_array_elements gives it); returns the
+ * position after the `]`, or -1.
+ */
+function arrayElements(b: Uint8Array, i: number, end: number, bounds: number[]): number {
+  if (i >= end || b[i] !== 0x5b) return -1;
+  i = ws(b, i + 1, end);
+  if (i < end && b[i] === 0x5d) return i + 1;
+  for (;;) {
+    const elementEnd = valueEnd(b, i, end, 1);
+    if (elementEnd < 0) return -1;
+    bounds.push(i, elementEnd);
+    i = ws(b, elementEnd, end);
+    if (i >= end) return -1;
+    if (b[i] === 0x5d) return i + 1;
+    if (b[i] !== 0x2c) return -1;
+    i = ws(b, i + 1, end);
+  }
+}
+
+/** The elements of a document that is one JSON array (a saved array of pages or of rows), as arrayElements; null for any other. */
+export function documentElementBounds(b: Uint8Array, start: number, end: number): number[] | null {
+  const bounds: number[] = [];
+  const after = arrayElements(b, ws(b, start, end), end, bounds);
+  return after >= 0 && ws(b, after, end) === end ? bounds : null;
+}
+
+/**
  * Where the rows of a Graph page are, in its bytes: the elements of the top-level `value` array as
- * flat [start, end) pairs, each element's text without the whitespace around it (what
- * json_array_elements gives); null when the page is not one plain JSON object with one `value` array
- * (the page then takes the SQL path, which reads every page).
+ * flat [start, end) pairs (arrayElements); null when the page is not one plain JSON object with one
+ * `value` array (the page then takes the SQL path, which reads every page).
  */
 export function pageRowBounds(b: Uint8Array, start: number, end: number): number[] | null {
   let i = ws(b, start, end);
@@ -504,29 +531,11 @@ export function pageRowBounds(b: Uint8Array, start: number, end: number): number
     if (i >= end || b[i] !== 0x3a) return null;
     i = ws(b, i + 1, end);
     if (isValue) {
-      if (rows !== null || i >= end || b[i] !== 0x5b) return null; // `value` twice, or not an array
+      if (rows !== null) return null; // `value` twice
       rows = [];
-      i = ws(b, i + 1, end);
-      if (i < end && b[i] === 0x5d) i++;
-      else {
-        for (;;) {
-          const elementEnd = valueEnd(b, i, end, 1);
-          if (elementEnd < 0) return null;
-          rows.push(i, elementEnd);
-          i = ws(b, elementEnd, end);
-          if (i >= end) return null;
-          if (b[i] === 0x5d) {
-            i++;
-            break;
-          }
-          if (b[i] !== 0x2c) return null;
-          i = ws(b, i + 1, end);
-        }
-      }
-    } else {
-      i = valueEnd(b, i, end, 0);
-      if (i < 0) return null;
-    }
+      i = arrayElements(b, i, end, rows); // -1 when not an array
+    } else i = valueEnd(b, i, end, 0);
+    if (i < 0) return null;
     i = ws(b, i, end);
     if (i >= end) return null;
     if (b[i] === 0x7d) break;

@@ -95,12 +95,14 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
       .toEqual(viaNode.problems.map((p) => [CASES[Number(/\[(\d+)\]/.exec(p.at!)![1])].slice(0, 40), p.reason]));
     expect(viaSql.rejected).toBe(13);
     expect(await stored(SQL_SIDE)).toEqual(await stored(NODE_SIDE));
-    // The NDJSON side keeps each line's own bytes as evidence (a saved document's rows are written
-    // back by lossless-json: the same JSON, compact).
-    const raws = await db.sql.query(`SELECT r.id, w.raw FROM microsoft_call_rows r JOIN microsoft_raw_rows w USING (tenant_id, raw_batch, raw_line) WHERE r.tenant_id = $1`, [SQL_SIDE]);
-    expect(raws.rows).toHaveLength(viaSql.inserted);
-    for (const r of raws.rows) expect(CASES).toContain(r.raw);
-    expect(raws.rows.find((r) => r.id === 'spaced')!.raw).toMatch(/^\{ "id" : "spaced" ,\t"callId"/);
+    // Both keep each row's own bytes as evidence: the NDJSON line, the saved document's element.
+    for (const side of [SQL_SIDE, NODE_SIDE]) {
+      const raws = await db.sql.query(`SELECT r.id, w.raw FROM microsoft_call_rows r JOIN microsoft_raw_rows w USING (tenant_id, raw_batch, raw_line) WHERE r.tenant_id = $1`, [side]);
+      expect(raws.rows).toHaveLength(viaSql.inserted);
+      for (const r of raws.rows) expect(CASES).toContain(r.raw);
+      expect(raws.rows.find((r) => r.id === 'spaced')!.raw).toMatch(/^\{ "id" : "spaced" ,\t"callId"/);
+      expect(raws.rows.find((r) => r.id === 'unicode')!.raw).toContain('Zoë \\"Z\\" Ångström \\\\ \\t');
+    }
 
     const exact = (await stored(SQL_SIDE)).filter((r) => r.id.startsWith('money') || r.id.startsWith('fraction'));
     const at = (id: string) => exact.find((r) => r.id === id);

@@ -227,7 +227,7 @@ describe('Microsoft logs: pull and import services', () => {
     it('loads a saved Graph page, an array of pages and NDJSON; bad rows are reported where they are; a second import changes nothing', async () => {
       const imports = app.get(ImportMicrosoftService);
       writeFileSync(join(dir, 'page.json'), `{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.callRecords.pstnCallLogRow)","value":[${row('p1')},${row('p2').replace('2025-02-01T10:00:00.1234567Z', 'tomorrow')}]}`);
-      writeFileSync(join(dir, 'pages.json'), `[{"value":[${row('a1')}]},{"value":[${row('a2')},{"callId":"no id"}]}]`);
+      writeFileSync(join(dir, 'pages.json'), `[{"value":[${row('a1')}]},\n {"value":[\n  ${row('a2').replace('{', '{ ')} ,{"callId":"no id"}]}]`);
       writeFileSync(join(dir, 'rows.ndjson'), `${row('n1')}\n\n{"id":"n2",\n${row('n3')}\n{"id":"dr1","correlationId":"k","successfulCall":false,"finalSipCode":486}\n`);
 
       const page = await imports.importFile(join(dir, 'page.json'), T);
@@ -243,6 +243,10 @@ describe('Microsoft logs: pull and import services', () => {
       expect(stored.rows.map((r) => r.id)).toEqual(['a1', 'a2', 'dr1', 'n1', 'n3', 'p1']);
       expect(stored.rows.find((r) => r.id === 'p1')).toEqual({ id: 'p1', source: 'pstn', charge: '0.12345678901234567891', t: '10:00:00.123456' });
       expect(stored.rows.find((r) => r.id === 'dr1')).toMatchObject({ source: 'direct-routing' });
+      // each row's evidence is its text as saved, wherever it stood in the file
+      const evidence = await db.sql.query(`SELECT r.id, w.raw FROM microsoft_call_rows r JOIN microsoft_raw_rows w USING (tenant_id, raw_batch, raw_line)
+        WHERE r.tenant_id = $1 AND r.id IN ('a1', 'a2', 'p1') ORDER BY r.id`, [T]);
+      expect(evidence.rows).toEqual([{ id: 'a1', raw: row('a1') }, { id: 'a2', raw: row('a2').replace('{', '{ ') }, { id: 'p1', raw: row('p1') }]);
     });
 
     it('loads the admin-center PSTN export, reporting bad lines with the header as line 1', async () => {

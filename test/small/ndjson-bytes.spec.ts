@@ -4,7 +4,7 @@ import { sampleDayCalls } from '../../src/demo/sample-day';
 import { IdHashes, Utf8Bytes } from '../../src/microsoft-logs/copy-buffers';
 import { guessSource, toStoredRow } from '../../src/microsoft-logs/graph-row';
 import { MicrosoftSource } from '../../src/microsoft-logs/microsoft-call-row.entity';
-import { pageRowBounds, putCopyField, repeatsId, rowBounds, writeTypedColumns } from '../../src/microsoft-logs/ndjson-bytes';
+import { documentElementBounds, pageRowBounds, putCopyField, repeatsId, rowBounds, writeTypedColumns } from '../../src/microsoft-logs/ndjson-bytes';
 import { directLine, READ, rowText, scanRow, stageLine } from '../../src/microsoft-logs/ndjson-row';
 
 // The byte path (ndjson-bytes.ts) may decline any line, but a line it takes must come out exactly as
@@ -205,4 +205,15 @@ describe('Graph pages: where the rows are, in the bytes', () => {
     ['cut off', '{"value":[{"id":"a"}'],
     ['something after it', '{"value":[]} x'],
   ])('leaves to the SQL path: %s', (_, page) => expect(rowsOf(page)).toBeNull());
+
+  it('finds the elements of a saved array of pages or rows, and nothing in any other document', () => {
+    const elementsOf = (doc: string) => {
+      const b = Buffer.from(doc);
+      const bounds = documentElementBounds(b, 0, b.length);
+      return bounds && Array.from({ length: bounds.length / 2 }, (_, k) => b.toString('utf8', bounds[2 * k], bounds[2 * k + 1]));
+    };
+    expect(elementsOf(' [ {"value":[1]} ,\n{"value":[]}\t] \n')).toEqual(['{"value":[1]}', '{"value":[]}']);
+    expect(elementsOf('[]')).toEqual([]);
+    for (const doc of ['{"value":[]}', '[1,]', '[1] [2]', '[{"a":"\\x"}]']) expect(elementsOf(doc)).toBeNull();
+  });
 });
