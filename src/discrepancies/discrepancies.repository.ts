@@ -42,7 +42,12 @@ const ISO = (col: string) => `regexp_replace(to_char(${col} AT TIME ZONE 'UTC', 
 export class DiscrepanciesRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The stored discrepancies of a window, a page at a time, ordered by start time (keyset on start, id). */
+  /**
+   * The stored discrepancies of a window, a page at a time, ordered by start time (keyset on start, id).
+   * The ORDER BY names the table's columns: a bare `start_time` there is the output column, the text
+   * (whose stripped fraction does not sort in time order), which lost or repeated rows at page bounds
+   * and sorted every later row of the window for each page.
+   */
   async *streamWindow(carrierId: string, from: string, to: string, kinds: string[] | null, pageSize = 5000): AsyncGenerator<DiscrepancyRow[]> {
     let after: [string, string] | null = null;
     for (;;) {
@@ -53,7 +58,7 @@ export class DiscrepanciesRepository {
          FROM discrepancies
          WHERE carrier_id = $1 AND start_time >= $2 AND start_time < $3 AND ($4::text[] IS NULL OR kind = ANY ($4))
            AND ($5::timestamptz IS NULL OR (start_time, id) > ($5, $6::uuid))
-         ORDER BY start_time, id LIMIT $7`,
+         ORDER BY discrepancies.start_time, discrepancies.id LIMIT $7`,
         [carrierId, from, to, kinds, after?.[0] ?? null, after?.[1] ?? null, pageSize],
       );
       if (rows.length === 0) return;

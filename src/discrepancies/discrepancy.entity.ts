@@ -10,7 +10,8 @@ export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
  */
 @Entity({ name: 'discrepancies' })
 @Unique('uq_discrepancies_carrier_natural_key', ['carrierId', 'naturalKey'])
-@Index('ix_discrepancies_carrier_start', ['carrierId', 'startTime'])
+// (start_time, id): the export's keyset order, so that each page is read in index order and not sorted
+@Index('ix_discrepancies_carrier_start_id', ['carrierId', 'startTime', 'id'])
 export class DiscrepancyEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
