@@ -104,11 +104,11 @@ describe('ocrecon nightly', () => {
     await writeCanonicalFile(late, [{ ...(day.carrierRows.find((r) => typeof r !== 'string') as object), recordId: 'LATE-2', callId: 'late-call-2@sbc' } as never]);
     expect((await runCli(['ingest', late, '--carrier', 'fab'], env)).code).toBe(0);
     const child = spawn(process.execPath, [CLI, 'nightly', '--date', D, '--carrier', 'fab'], { env: { ...process.env, ...env }, stdio: 'ignore' });
-    for (let i = 0; i < 400; i++) {
-      if (fake.served.some((s) => s.tenantId === T2 && s.status === 0) || (await q(`SELECT 1 FROM batch_runs WHERE status = 'running'`)).length) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    await new Promise((r) => setTimeout(r, 500));
+    // Killed once Graph holds its request: killed any earlier (a busy machine), the run would leave
+    // the hang armed for the next run, which would then wait out Graph's timeout.
+    for (let i = 0; i < 2400 && !fake.served.some((s) => s.tenantId === T2 && s.status === 0); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(fake.served.some((s) => s.tenantId === T2 && s.status === 0)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));
     expect((await q(`SELECT count(*)::int AS n FROM batch_runs WHERE status = 'running'`))[0].n).toBe(1);
