@@ -127,25 +127,26 @@ export class ImportMicrosoftService {
       if (r.ok) rows.push({ row: r.row, at: rowsRead - 1 });
       else if (problems.length < MAX_PROBLEMS) problems.push({ ...(c.at ? { at: c.at } : {}), reason: r.reason });
     };
-    let texts: string[] | null;
+    let shape: 'page' | 'pages' | 'rows';
     if (isPage(doc)) {
       doc.value.forEach((value, i) => take({ value, source: sourceOfPage(doc), at: `value[${i}]` }));
-      texts = savedRowTexts(text, 'page');
+      shape = 'page';
     } else if ((doc as unknown[]).every(isPage)) {
       (doc as Array<{ value: unknown[] }>).forEach((page, p) =>
         page.value.forEach((value, i) => take({ value, source: sourceOfPage(page as Record<string, unknown>), at: `[${p}].value[${i}]` })));
-      texts = savedRowTexts(text, 'pages');
+      shape = 'pages';
     } else {
       (doc as unknown[]).forEach((value, i) => take({ value, source: null, at: `[${i}]` }));
-      texts = savedRowTexts(text, 'rows');
+      shape = 'rows';
     }
-    if (texts !== null && texts.length !== rowsRead) texts = null;
+    const saved = savedRows(text, shape);
+    const texts = saved && saved.bounds.length === 2 * rowsRead ? saved : null;
     const counts = await this.transactions.run(async (tx) => {
       const total = { inserted: 0, updated: 0, unchanged: 0 };
       for (let i = 0; i < rows.length; i += BATCH) {
         const batch = rows.slice(i, i + BATCH);
         // the batch's rows as a JSON array of their saved texts, each row naming its place in it
-        const raw = texts && { json: `[${batch.map((x) => texts![x.at]).join(',')}]`, isPage: false };
+        const raw = texts && { json: `[${batch.map((x) => texts.b.toString('utf8', texts.bounds[2 * x.at], texts.bounds[2 * x.at + 1])).join(',')}]`, isPage: false };
         addCounts(total, await this.logs.upsertCallRows(tx, tenantId, batch.map((x, j) => ({ ...x.row, ord: j })), raw ?? undefined));
       }
       return total;
@@ -514,8 +515,8 @@ async function mapBatch(reader: NdjsonReader, forced: MicrosoftSource | undefine
   }
 }
 
-/** The text of each row of a saved document, in document order, from its bytes (ndjson-bytes.ts); null when they are not plainly there. */
-function savedRowTexts(text: string, shape: 'page' | 'pages' | 'rows'): string[] | null {
+/** Where each row of a saved document is in its bytes, in document order (ndjson-bytes.ts); null when the rows are not plainly there. */
+function savedRows(text: string, shape: 'page' | 'pages' | 'rows'): { b: Buffer; bounds: number[] } | null {
   const b = Buffer.from(text);
   let bounds: number[] | null;
   if (shape === 'page') bounds = pageRowBounds(b, 0, b.length);
@@ -530,5 +531,5 @@ function savedRowTexts(text: string, shape: 'page' | 'pages' | 'rows'): string[]
       }
     }
   }
-  return bounds && Array.from({ length: bounds.length / 2 }, (_, k) => b.toString('utf8', bounds![2 * k], bounds![2 * k + 1]));
+  return bounds && { b, bounds };
 }
