@@ -17,7 +17,7 @@ import { firstNonBlankLine, NdjsonLine, NdjsonReader, ReaderMark } from './ndjso
 import { directLine, rowText, scanRow, stageLine } from './ndjson-row';
 import { BatchBuffers } from './copy-buffers';
 import { RawBatchWriter } from './raw-batch-writer';
-import { documentElementBounds, pageRowBounds, putBytes, putCopyField, putNumber, repeatsId, rowBounds, writeTypedColumns } from './ndjson-bytes';
+import { documentElementBounds, endDirectRow, endStagedRow, pageRowBounds, repeatsId, rowBounds, writeTypedColumns } from './ndjson-bytes';
 
 export interface ImportProblem {
   /** Line in the file (NDJSON, CSV with the header as line 1); absent for rows inside a JSON document. */
@@ -392,8 +392,6 @@ function losslessParseError(line: string): string | undefined {
   }
 }
 
-const TAB = Buffer.from('\t');
-const NEWLINE = Buffer.from('\n');
 const lineNumberBytes = (line: number) => Buffer.from(String(line));
 
 const guessSourceOf = (value: unknown): MicrosoftSource =>
@@ -457,16 +455,9 @@ async function mapBatch(reader: NdjsonReader, forced: MicrosoftSource | undefine
         }
         batch.repeated = true;
       }
-      putBytes(copy, TAB, 0, 1);
-      if (direct) {
-        if (raw.length > 0) putBytes(raw, NEWLINE, 0, 1);
-        putBytes(raw, buf, rowFrom, rowTo);
-        putNumber(copy, batch.rawBatch, 0x09);
-        putNumber(copy, batch.valid, 0x0a);
-      } else {
-        putCopyField(copy, buf, rowFrom, rowTo);
-        putBytes(copy, NEWLINE, 0, 1);
-      }
+      // the line holds no line feed (the reader splits on them): its text is the raw line as it is
+      if (direct) endDirectRow(copy, raw, buf, rowFrom, rowTo, batch.rawBatch, batch.valid);
+      else endStagedRow(copy, buf, rowFrom, rowTo);
       continue;
     }
     const line: NdjsonLine = { text: buf.toString('utf8', start, end), number: bytes.number };

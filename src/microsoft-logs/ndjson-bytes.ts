@@ -440,7 +440,7 @@ export function rowBounds(b: Uint8Array, start: number, end: number): [number, n
  * Appends b[s, e) as one COPY text field (copyText: backslash, tab, CR and LF escaped), or with
  * `lineFeedAsSpace` each line feed as a space (a page row's text as a line of its raw batch: RAW_LINE).
  */
-export function putCopyField(out: Utf8Bytes, b: Uint8Array, s: number, e: number, lineFeedAsSpace = false): void {
+function putCopyField(out: Utf8Bytes, b: Uint8Array, s: number, e: number, lineFeedAsSpace = false): void {
   out.reserve(2 * (e - s));
   o = out.buffer;
   n = out.length;
@@ -462,7 +462,7 @@ export function putCopyField(out: Utf8Bytes, b: Uint8Array, s: number, e: number
 }
 
 /** Appends bytes as they are. */
-export function putBytes(out: Utf8Bytes, b: Uint8Array, s: number, e: number): void {
+function putBytes(out: Utf8Bytes, b: Uint8Array, s: number, e: number): void {
   out.reserve(e - s);
   o = out.buffer;
   n = out.length;
@@ -471,7 +471,7 @@ export function putBytes(out: Utf8Bytes, b: Uint8Array, s: number, e: number): v
 }
 
 /** Appends a number's digits (given as a number or its text), then `after` (a byte). */
-export function putNumber(out: Utf8Bytes, value: number | string, after: number): void {
+function putNumber(out: Utf8Bytes, value: number | string, after: number): void {
   out.reserve(String(value).length + 1);
   o = out.buffer;
   n = out.length;
@@ -546,7 +546,7 @@ export function pageRowBounds(b: Uint8Array, start: number, end: number): number
 }
 
 /** Appends b[s, e) with each line feed written as a space (a page row as a line of its raw batch: RAW_LINE). */
-export function putRawLine(out: Utf8Bytes, b: Uint8Array, s: number, e: number): void {
+function putRawLine(out: Utf8Bytes, b: Uint8Array, s: number, e: number): void {
   out.reserve(e - s);
   o = out.buffer;
   n = out.length;
@@ -560,4 +560,27 @@ export function putRawLine(out: Utf8Bytes, b: Uint8Array, s: number, e: number):
   }
   put(b, run, e);
   out.length = n;
+}
+
+const TAB_BYTE = Buffer.from('\t');
+const LINE_FEED = Buffer.from('\n');
+
+/**
+ * Ends a row COPYed straight into microsoft_call_rows (DIRECT_COLUMNS), whose typed columns
+ * writeTypedColumns wrote: its place, line `line` of raw batch `rawBatch`, in `copy`, and its text
+ * b[s, e) as that line of `raw` (a line feed as a space: RAW_LINE).
+ */
+export function endDirectRow(copy: Utf8Bytes, raw: Utf8Bytes, b: Uint8Array, s: number, e: number, rawBatch: string, line: number): void {
+  putBytes(copy, TAB_BYTE, 0, 1);
+  putNumber(copy, rawBatch, 0x09);
+  putNumber(copy, line, 0x0a);
+  if (raw.length > 0) putBytes(raw, LINE_FEED, 0, 1);
+  putRawLine(raw, b, s, e);
+}
+
+/** Ends a row of the import's stage (STAGE_COLUMNS), whose typed columns writeTypedColumns wrote: its text b[s, e) as the last field (a line feed as a space). */
+export function endStagedRow(copy: Utf8Bytes, b: Uint8Array, s: number, e: number): void {
+  putBytes(copy, TAB_BYTE, 0, 1);
+  putCopyField(copy, b, s, e, true);
+  putBytes(copy, LINE_FEED, 0, 1);
 }

@@ -1,9 +1,6 @@
 import { BatchBuffers } from './copy-buffers';
 import { MicrosoftSource } from './microsoft-call-row.entity';
-import { pageRowBounds, putBytes, putCopyField, putNumber, putRawLine, repeatsId, writeTypedColumns } from './ndjson-bytes';
-
-const TAB = Buffer.from('\t');
-const NEWLINE = Buffer.from('\n');
+import { endDirectRow, endStagedRow, pageRowBounds, repeatsId, writeTypedColumns } from './ndjson-bytes';
 
 /**
  * A Graph page of call rows mapped in Node from its bytes, for a COPY straight into
@@ -22,11 +19,7 @@ export function mapPageDirect(page: Buffer, source: MicrosoftSource, tenant: Buf
     const start = bounds[k];
     const end = bounds[k + 1];
     if (!writeTypedColumns(page, start, end, source, copy, tenant) || repeatsId(ids, page)) return null;
-    putBytes(copy, TAB, 0, 1);
-    putNumber(copy, rawBatch, 0x09);
-    putNumber(copy, k / 2 + 1, 0x0a);
-    if (k > 0) putBytes(raw, NEWLINE, 0, 1);
-    putRawLine(raw, page, start, end);
+    endDirectRow(copy, raw, page, start, end, rawBatch, k / 2 + 1);
   }
   return bounds.length / 2;
 }
@@ -48,9 +41,7 @@ export function mapPageStaged(page: Buffer, source: MicrosoftSource, into: Batch
     const end = bounds[k + 1];
     if (!writeTypedColumns(page, start, end, source, copy, Buffer.from(String(k / 2)))) return null;
     if (repeatsId(ids, page)) repeated = true;
-    putBytes(copy, TAB, 0, 1);
-    putCopyField(copy, page, start, end, true);
-    putBytes(copy, NEWLINE, 0, 1);
+    endStagedRow(copy, page, start, end);
   }
   return { rows: bounds.length / 2, repeated };
 }

@@ -4,7 +4,7 @@ import { sampleDayCalls } from '../../src/demo/sample-day';
 import { IdHashes, Utf8Bytes } from '../../src/microsoft-logs/copy-buffers';
 import { guessSource, toStoredRow } from '../../src/microsoft-logs/graph-row';
 import { MicrosoftSource } from '../../src/microsoft-logs/microsoft-call-row.entity';
-import { documentElementBounds, pageRowBounds, putCopyField, repeatsId, rowBounds, writeTypedColumns } from '../../src/microsoft-logs/ndjson-bytes';
+import { documentElementBounds, endDirectRow, endStagedRow, pageRowBounds, repeatsId, rowBounds, writeTypedColumns } from '../../src/microsoft-logs/ndjson-bytes';
 import { directLine, READ, rowText, scanRow, stageLine } from '../../src/microsoft-logs/ndjson-row';
 
 // The byte path (ndjson-bytes.ts) may decline any line, but a line it takes must come out exactly as
@@ -49,13 +49,12 @@ function bytePath(line: Buffer, forced: MicrosoftSource | undefined, mode: 'dire
   const ids = new IdHashes();
   ids.add(stringPathId(line, forced));
   const id = repeatsId(ids, b) ? stringPathId(line, forced) : '(another id)';
-  if (mode === 'direct') out.add('\t77\t5\n');
-  else {
-    out.add('\t');
-    const [a, z] = rowBounds(b, start, end);
-    putCopyField(out, b, a, z);
-    out.add('\n');
-  }
+  const [a, z] = rowBounds(b, start, end);
+  if (mode === 'direct') {
+    const raw = new Utf8Bytes(16);
+    endDirectRow(out, raw, b, a, z, '77', 5);
+    expect(raw.bytes().toString()).toBe(rowText(line.toString('utf8'))); // the raw batch's line: the row's text
+  } else endStagedRow(out, b, a, z);
   const text = out.bytes().toString();
   expect(text.startsWith('before|')).toBe(true);
   return { copy: text.slice('before|'.length), id };
