@@ -7,7 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { MatchingService, ReconcileResult } from '../matching/matching.service';
 import { AppLogger } from '../observability/app-logger';
 import { MetricsService } from '../observability/metrics.service';
-import { PullService, TenantPullResult } from '../microsoft-logs/pull.service';
+import { PullProgress, PullService, TenantPullResult } from '../microsoft-logs/pull.service';
 import { BatchRepository, LockSession } from './batch.repository';
 import { RunStatus } from './batch-run.entity';
 import { StepStatus } from './batch-step.entity';
@@ -163,7 +163,10 @@ export class NightlyService implements OnModuleInit {
         const pull = await this.step(runId, carrierId, day, 'pull', async () => {
           const tenants = await this.carriers.listTenants(carrierId);
           const results: TenantPullResult[] = [];
-          for (const t of tenants) results.push(await this.pulls.pullWindow({ tenantId: t.tenantId, cloud: t.cloud, from: day, to: nextDay(day) }));
+          const waiting: PullProgress = (e) => {
+            if (e.waiting) this.logger.forRun(runId, 'NightlyService', { carrierId, day }).info({ tenantId: e.tenantId, source: e.source }, 'waiting for another pull of this tenant to end');
+          };
+          for (const t of tenants) results.push(await this.pulls.pullWindow({ tenantId: t.tenantId, cloud: t.cloud, from: day, to: nextDay(day) }, waiting));
           const failed = results.filter((r) => !r.ok);
           const detail = { tenants: results.map((r) => ({ tenantId: r.tenantId, ok: r.ok, error: r.error, sources: r.sources })) };
           // A tenant refused (no consent) is permanent: report it, don't retry it.

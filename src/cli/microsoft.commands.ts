@@ -30,7 +30,10 @@ export class PullCommand extends CommandRunner {
 
   async run(_: string[], o: PullOptions): Promise<void> {
     const progress = process.stderr.isTTY
-      ? (e: { tenantId: string; source: string; pages: number; received: number }) => process.stderr.write(`\r${e.tenantId} ${e.source}: ${e.pages} pages, ${e.received} rows   `)
+      ? (e: { tenantId: string; source: string; pages: number; received: number; waiting?: boolean }) =>
+          process.stderr.write(e.waiting
+            ? `\r${e.tenantId} ${e.source}: waiting for another pull of this tenant to end\n`
+            : `\r${e.tenantId} ${e.source}: ${e.pages} pages, ${e.received} rows   `)
       : undefined;
     const report = await this.pulls.pull({ tenantId: o.tenant, carrierId: o.carrier, from: o.from!, to: o.to!, source: o.source }, progress);
     if (progress) process.stderr.write('\n');

@@ -240,6 +240,36 @@ export class MicrosoftLogsRepository {
     return r.t;
   }
 
+  /**
+   * Holds the pulls of one tenant and source to one at a time, across processes: a session-level
+   * advisory lock on a connection of its own, kept until release(). Two pulls of the same tenant at
+   * once (a manual pull during the nightly, or two carriers sharing a customer tenant) would resume
+   * the same unfinished pull record and move its cursor twice, or store an older answer last.
+   * `onWait` runs once when another process holds the lock and this one starts waiting for it.
+   */
+  async lockPulls(tenantId: string, source: string, onWait?: () => void): Promise<{ release(): Promise<void> }> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const key = `${tenantId}/${source}`;
+      const [got] = await runner.query(`SELECT pg_try_advisory_lock(hashtext('ocrecon.pull'), hashtext($1)) AS ok`, [key]);
+      if (!got.ok) {
+        onWait?.();
+        await runner.query(`SELECT pg_advisory_lock(hashtext('ocrecon.pull'), hashtext($1))`, [key]);
+      }
+      return {
+        release: async () => {
+          // The unlock fails only on a broken connection, whose session (and lock) the server has ended.
+          await runner.query(`SELECT pg_advisory_unlock(hashtext('ocrecon.pull'), hashtext($1))`, [key]).catch(() => undefined);
+          await runner.release();
+        },
+      };
+    } catch (error) {
+      await runner.release();
+      throw error;
+    }
+  }
+
   /** The pull of this tenant, source and window that stopped before its end, if any. */
   async findUnfinishedPull(tenantId: string, source: string, fromIso: string, toIso: string): Promise<MicrosoftPullEntity | null> {
     return this.dataSource.getRepository(MicrosoftPullEntity).findOne({

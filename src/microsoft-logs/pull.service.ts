@@ -60,7 +60,8 @@ export interface PullWindowRequest {
   source?: string;
 }
 
-export type PullProgress = (e: { tenantId: string; source: PullSource; pages: number; received: number }) => void;
+/** A pull's progress; `waiting`: another process is pulling this tenant and source, this one waits for it to end. */
+export type PullProgress = (e: { tenantId: string; source: PullSource; pages: number; received: number; waiting?: boolean }) => void;
 
 const emptyCounts = (): SourceCounts => ({ pulls: 0, pages: 0, received: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 });
 
@@ -121,7 +122,12 @@ export class PullService implements OnApplicationShutdown {
     try {
       for (const source of sources) {
         const counts = (result.sources[source] = emptyCounts());
-        for (const chunk of splitWindow(window)) await this.pullChunk(client, source, chunk, counts, onProgress);
+        const lock = await this.logs.lockPulls(target.tenantId, source, () => onProgress?.({ tenantId: target.tenantId, source, pages: 0, received: 0, waiting: true }));
+        try {
+          for (const chunk of splitWindow(window)) await this.pullChunk(client, source, chunk, counts, onProgress);
+        } finally {
+          await lock.release();
+        }
       }
     } catch (error) {
       if (!(error instanceof TenantPullError)) throw error;

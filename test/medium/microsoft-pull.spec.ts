@@ -212,6 +212,35 @@ describe('Microsoft logs: pull and import services', () => {
     expect(await pulls(F3)).toEqual(await pulls(F1)); // the first pull of each source
   });
 
+  it('runs one pull of a tenant at a time: a second pull waits for the first to end, then pulls the window again', async () => {
+    const G = '99999999-0000-4000-8000-000000000009';
+    await app.get(CarriersService).addTenant({ tenantId: G, carrierId: 'acme' });
+    small.setTenant(G, { pstn: pstnRows(300, START, DAY, '99999999') });
+    let release!: () => void;
+    small.inject({ match: (r) => r.tenantId === G && r.skip === 100, holdUntil: new Promise<void>((r) => (release = r)) });
+    const pulls = pullService(small);
+    const request = { tenantId: G, from: '2025-01-01', to: '2025-01-02', source: 'pstn' };
+    const first = pulls.pullWindow(request);
+    while (!small.served.some((s) => s.tenantId === G && s.skip === 100)) await new Promise((r) => setTimeout(r, 20));
+    const events: { waiting?: boolean; pages: number }[] = [];
+    const second = pulls.pullWindow(request, (e) => events.push(e));
+    // The first pull's second page is held. Without the lock, the second pull would resume the first's
+    // unfinished record from its cursor (page 2) at once and both would move that cursor.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(small.pagesServed(G).map((s) => s.skip)).toEqual([0]);
+    expect(events).toEqual([{ tenantId: G, source: 'pstn', pages: 0, received: 0, waiting: true }]);
+    release();
+    const [a, b] = await Promise.all([first, second]);
+    expect(a.sources.pstn).toMatchObject({ pulls: 1, pages: 3, inserted: 300, unchanged: 0 });
+    expect(b.sources.pstn).toMatchObject({ pulls: 1, pages: 3, inserted: 0, unchanged: 300 });
+    expect(small.pagesServed(G).map((s) => s.skip)).toEqual([0, 100, 200, 0, 100, 200]);
+    const recorded = await db.sql.query(`SELECT status, pages, rows_inserted, rows_unchanged FROM microsoft_pulls WHERE tenant_id = $1 ORDER BY started_at`, [G]);
+    expect(recorded.rows).toEqual([
+      { status: 'done', pages: 3, rows_inserted: 300, rows_unchanged: 0 },
+      { status: 'done', pages: 3, rows_inserted: 0, rows_unchanged: 300 },
+    ]);
+  });
+
   it('refuses a window that is not one', async () => {
     await expect(pullService(fake).pull({ tenantId: A, from: '2025-01-02', to: '2025-01-01' })).rejects.toThrow('--to 2025-01-01 must be after --from 2025-01-02');
     await expect(pullService(fake).pull({ tenantId: A, from: 'soon', to: '2025-01-01' })).rejects.toThrow(/--from "soon"/);

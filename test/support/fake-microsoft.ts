@@ -46,6 +46,8 @@ export interface Fault {
   retryAfter?: string;
   /** Never answer (a stuck connection; the test kills the client). */
   hang?: boolean;
+  /** Answer normally once this settles (a slow page the test releases). */
+  holdUntil?: Promise<unknown>;
   /** Answer 401 as for an expired token, and forget the tenant's tokens. */
   revokeTokens?: boolean;
 }
@@ -209,6 +211,11 @@ export class FakeMicrosoft {
       fault.times = (fault.times ?? 1) - 1;
       if (fault.hang) {
         record(0);
+        return;
+      }
+      if (fault.holdUntil) {
+        record(0);
+        void fault.holdUntil.then(() => this.graph(req, res, u, version, fn, fromText, toText));
         return;
       }
       if (fault.revokeTokens) {
