@@ -7,6 +7,9 @@ import { MetricSample } from './metrics.service';
  * The queries behind /health and /metrics. Set-based aggregates over the feature tables, read at
  * scrape time; each returns samples ready for MetricsService.
  */
+/** Delta rows beyond one per (carrier, kind, status) that a scrape lets stand before folding them. */
+const COMPACT_SLACK = 1000;
+
 @Injectable()
 export class ObservabilityRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -38,12 +41,31 @@ export class ObservabilityRepository {
     );
   }
 
-  /** Stored discrepancies per carrier, kind and review status. */
+  /**
+   * Stored discrepancies per carrier, kind and review status: the sums of discrepancy_count_deltas,
+   * which triggers on discrepancies write (a few rows per statement; see migration DiscrepancyCounts),
+   * not a count over the discrepancies. When the deltas outnumber their sums by COMPACT_SLACK rows they
+   * are folded into one row per sum, by one reader at a time (the others skip it); a reader beside the
+   * fold sees the table before or after it, both with the same sums.
+   */
   async discrepancyCounts(): Promise<MetricSample[]> {
-    const rows: Array<{ carrier: string; kind: string; status: string; n: number }> = await this.dataSource.query(
-      `SELECT carrier_id AS carrier, kind, status, count(*)::float8 AS n FROM discrepancies GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+    const rows: Array<{ carrier: string; kind: string; status: string; n: number; deltas: number }> = await this.dataSource.query(
+      `SELECT carrier_id AS carrier, kind, status, sum(delta)::float8 AS n, (sum(count(*)) OVER ())::int AS deltas
+         FROM discrepancy_count_deltas GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
     );
-    return rows.map((r) => ({ labels: { carrier: r.carrier, kind: r.kind, status: r.status }, value: r.n }));
+    if (rows.length > 0 && rows[0].deltas > rows.length + COMPACT_SLACK) await this.compactDiscrepancyCounts();
+    return rows.filter((r) => r.n !== 0).map((r) => ({ labels: { carrier: r.carrier, kind: r.kind, status: r.status }, value: r.n }));
+  }
+
+  /** Folds discrepancy_count_deltas into one row per (carrier, kind, status), zero sums dropped. */
+  async compactDiscrepancyCounts(): Promise<boolean> {
+    return this.dataSource.transaction(async (m) => {
+      const [lock] = await m.query(`SELECT pg_try_advisory_xact_lock(hashtext('ocrecon.metrics'), hashtext('discrepancy_count_deltas')) AS ok`);
+      if (!lock.ok) return false;
+      await m.query(`WITH gone AS (DELETE FROM discrepancy_count_deltas RETURNING *)
+        INSERT INTO discrepancy_count_deltas SELECT carrier_id, kind, status, sum(delta) FROM gone GROUP BY 1, 2, 3 HAVING sum(delta) <> 0`);
+      return true;
+    });
   }
 
   /** Per carrier: finished reconciliation runs, and the duration and end of the latest one. */

@@ -2,6 +2,9 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { CarriersService } from '../../src/carriers/carriers.service';
 import { IngestService } from '../../src/carrier-files/ingest.service';
+import { DiscrepanciesService } from '../../src/discrepancies/discrepancies.service';
+import { MatchingService } from '../../src/matching/matching.service';
+import { ObservabilityRepository } from '../../src/observability/observability.repository';
 import { MetricsService } from '../../src/observability/metrics.service';
 import { createTestApp, createTestDatabase, TestDatabase } from '../support/test-db';
 
@@ -57,6 +60,69 @@ describe('metrics from the database', () => {
     expect(value(scrape, 'ocrecon_reconciliation_last_run_duration_seconds{carrier="acme"}')).toBe(12.5);
     // Only the server adds Node's process metrics.
     expect(scrape).not.toMatch(/^process_cpu_user_seconds_total/m);
+  });
+
+  it('counts discrepancies per carrier, kind and status as stored, through reconciliations, reviews and the fold of the counts', async () => {
+    const T = '3e3e3e3e-0000-4000-8000-00000000003e';
+    await app.get(CarriersService).addCarrier({ id: 'globex', name: 'Globex' });
+    await app.get(CarriersService).addTenant({ tenantId: T, carrierId: 'globex' });
+    const file = [
+      'record_id,call_id,tenant_id,start_time,duration_seconds,caller_number,callee_number',
+      `r1,call-1,${T},2026-11-05T10:00:00Z,60,+14255550100,+4930123456`,
+      `r2,call-2,${T},2026-11-05T11:00:00Z,75,+14255550100,+4930123457`,
+      `r3,call-3,${T},2026-11-05T12:00:00Z,30,+14255550100,+4930123458`,
+    ].join('\n');
+    await app.get(IngestService).ingest({ carrierId: 'globex', fileName: 'g.csv', open: () => Readable.from([file + '\n']) });
+    const ms = (id: string, callId: string, start: string, duration: number) =>
+      db.sql.query(
+        `WITH b AS (INSERT INTO microsoft_raw_batches (tenant_id, row_count, lines) VALUES ($1, 1, '{}') RETURNING id)
+         INSERT INTO microsoft_call_rows (tenant_id, id, source, call_id, start_time, duration_seconds, caller_number, callee_number, operator, raw_batch, raw_line)
+         SELECT $1, $2, 'pstn', $3, $4, $5, '+14255550100', '+4930123400', 'Globex', b.id, 1 FROM b`,
+        [T, id, callId, start, duration],
+      );
+    await ms('m1', 'call-1', '2026-11-05T10:00:00Z', 60);
+    await ms('m2', 'call-2', '2026-11-05T11:00:00Z', 70);
+    await ms('m4', 'call-4', '2026-11-05T14:00:00Z', 20);
+
+    const stored = async () => {
+      const r = await db.sql.query(`SELECT carrier_id, kind, status, count(*)::int AS n FROM discrepancies GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`);
+      return Object.fromEntries(r.rows.map((x) => [`ocrecon_discrepancies{carrier="${x.carrier_id}",kind="${x.kind}",status="${x.status}"}`, x.n]));
+    };
+    const scraped = async () =>
+      Object.fromEntries((await metrics.scrape()).split('\n').filter((l) => l.startsWith('ocrecon_discrepancies{')).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
+    const reconcile = () => app.get(MatchingService).reconcile({ carrierId: 'globex', from: '2026-11-05', to: '2026-11-06' });
+
+    await reconcile();
+    expect(await scraped()).toEqual({
+      'ocrecon_discrepancies{carrier="globex",kind="DURATION_MISMATCH",status="OPEN"}': 1,
+      'ocrecon_discrepancies{carrier="globex",kind="MISSING_AT_CARRIER",status="OPEN"}': 1,
+      'ocrecon_discrepancies{carrier="globex",kind="MISSING_AT_MICROSOFT",status="OPEN"}': 1,
+    });
+    // a review moves one between statuses; the same window again keeps (updates) every one of them
+    const [mismatch] = (await db.sql.query(`SELECT id FROM discrepancies WHERE kind = 'DURATION_MISMATCH'`)).rows;
+    await app.get(DiscrepanciesService).review(mismatch.id, 'disputed');
+    await reconcile();
+    expect(await scraped()).toEqual({
+      'ocrecon_discrepancies{carrier="globex",kind="DURATION_MISMATCH",status="DISPUTED"}': 1,
+      'ocrecon_discrepancies{carrier="globex",kind="MISSING_AT_CARRIER",status="OPEN"}': 1,
+      'ocrecon_discrepancies{carrier="globex",kind="MISSING_AT_MICROSOFT",status="OPEN"}': 1,
+    });
+    // Microsoft's row for call-3 arrives and call-4's goes: two discrepancies vanish, one appears
+    await ms('m3', 'call-3', '2026-11-05T12:00:00Z', 45);
+    await db.sql.query(`DELETE FROM microsoft_call_rows WHERE id = 'm4'`);
+    await reconcile();
+    expect(await scraped()).toEqual(await stored());
+    expect(await scraped()).toEqual({
+      'ocrecon_discrepancies{carrier="globex",kind="DURATION_MISMATCH",status="DISPUTED"}': 1,
+      'ocrecon_discrepancies{carrier="globex",kind="DURATION_MISMATCH",status="OPEN"}': 1,
+    });
+
+    // folded: one row per non-zero sum, the same counts
+    const deltas = async () => (await db.sql.query(`SELECT count(*)::int AS n FROM discrepancy_count_deltas WHERE carrier_id = 'globex'`)).rows[0].n;
+    expect(await deltas()).toBeGreaterThan(2);
+    expect(await app.get(ObservabilityRepository).compactDiscrepancyCounts()).toBe(true);
+    expect(await deltas()).toBe(2);
+    expect(await scraped()).toEqual(await stored());
   });
 
   it('takes metrics registered by a feature module, and a failing one leaves only itself empty', async () => {
