@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { join } from 'node:path';
 import { CommandFactory } from 'nest-commander';
 import { CliModule } from './cli/cli.module';
 import { ConfigError, loadConfig } from './config/app-config';
@@ -19,6 +20,11 @@ function fail(error: unknown): void {
   process.exitCode = 1;
 }
 
+/** This build's version, from package.json (two levels up from dist/src, one from src). */
+function packageVersion(): string {
+  return (require(join(__dirname, __filename.endsWith('.ts') ? '..' : join('..', '..'), 'package.json')) as { version: string }).version;
+}
+
 export async function main(argv: string[] = process.argv): Promise<void> {
   const command = argv[2];
   // `ocrecon discrepancies … | head`: a reader that stops early is not an error.
@@ -28,16 +34,20 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
     const config = loadConfig(process.env);
-    const databaseUrl = command === undefined || NO_DATABASE.has(command) ? 'postgres://unused/none' : (db = await openDatabase(config)).url;
+    // Help and version list the commands, which takes the modules but no database (none may be reachable).
+    const offline = command === undefined || NO_DATABASE.has(command);
+    const databaseUrl = offline ? 'postgres://unused/none' : (db = await openDatabase(config)).url;
     // SIGINT/SIGTERM from here on: long work stops cleanly, and the finally below stops the database.
     const opened = db;
     shutdownSignal.install(async () => opened?.stop());
     // serve starts on a schema that is behind: its /health says so (503) until `ocrecon migrate`.
-    if (db && !db.embedded && command !== 'migrate' && command !== 'serve' && (await hasPendingMigrations(databaseUrl))) {
+    // Also the check that the database can be reached: one line saying so, not the modules' connection retries.
+    if (db && !db.embedded && command !== 'serve' && (await hasPendingMigrations(databaseUrl)) && command !== 'migrate') {
       throw new OcreconError(ErrorCode.Unavailable, 'the database schema is not current: run `ocrecon migrate` first');
     }
-    await CommandFactory.run(CliModule.register({ config, databaseUrl }), {
+    await CommandFactory.run(CliModule.register({ config, databaseUrl, offline }), {
       cliName: 'ocrecon',
+      version: packageVersion(),
       logger: ['error'],
       serviceErrorHandler: fail,
       errorHandler: (err) => {

@@ -8,6 +8,8 @@ export interface RuntimeOptions {
   config: AppConfig;
   /** The database actually used: DATABASE_URL, or the embedded server's URL. */
   databaseUrl: string;
+  /** No connection is made (`ocrecon --help`): the modules are built only to list the commands. */
+  offline?: boolean;
 }
 
 /** The configuration object and the database, available to every feature module. */
@@ -17,7 +19,7 @@ export class CoreModule {
   static register(options: RuntimeOptions): DynamicModule {
     return {
       module: CoreModule,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl))],
+      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(options.databaseUrl), manualInitialization: options.offline === true })],
       providers: [{ provide: AppConfig, useValue: options.config }, TransactionRunner],
       exports: [AppConfig, TransactionRunner],
     };

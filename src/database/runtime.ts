@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { ErrorCode, OcreconError } from '../common/ocrecon-error';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
@@ -48,7 +49,7 @@ export async function openDatabase(config: AppConfig): Promise<DatabaseHandle> {
 /** Applies pending migrations; returns the names applied. */
 export async function runMigrations(url: string): Promise<string[]> {
   const ds = new DataSource(dataSourceOptions(url, { extra: { max: 1, application_name: 'ocrecon-migrate' } }));
-  await ds.initialize();
+  await connect(ds, url);
   try {
     const applied = await ds.runMigrations({ transaction: 'each' });
     return applied.map((m) => m.name);
@@ -60,10 +61,28 @@ export async function runMigrations(url: string): Promise<string[]> {
 /** True when the database's schema lacks a migration of this build. */
 export async function hasPendingMigrations(url: string): Promise<boolean> {
   const ds = new DataSource(dataSourceOptions(url, { extra: { max: 1 } }));
-  await ds.initialize();
+  await connect(ds, url);
   try {
     return await ds.showMigrations();
   } finally {
     await ds.destroy();
+  }
+}
+
+/** Network errors and the server's refusals (authentication, no such database, starting up) on connecting. */
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', '3D000', '57P03']);
+
+/**
+ * Connects a DataSource; a database that cannot be reached is an OcreconError naming the server and
+ * database (never the password) and what went wrong, not an unexpected error.
+ */
+async function connect(ds: DataSource, url: string): Promise<void> {
+  try {
+    await ds.initialize();
+  } catch (error) {
+    const code = String((error as { code?: unknown }).code ?? '');
+    if (!CONNECT_ERRORS.has(code) && !code.startsWith('28')) throw error;
+    const u = new URL(url);
+    throw new OcreconError(ErrorCode.Unavailable, `cannot connect to the database ${u.hostname}:${u.port || 5432}${u.pathname} (${(error as Error).message})`);
   }
 }

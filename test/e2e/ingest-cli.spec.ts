@@ -66,6 +66,27 @@ describe('ocrecon CLI: registry and ingest', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('lists its commands and says its version without touching a database, even one that cannot be reached', async () => {
+    for (const env of [{ DATABASE_URL: undefined }, { DATABASE_URL: 'postgres://u:pw@127.0.0.1:1/x' }]) {
+      const help = await runCli(['--help'], env);
+      expect(help).toMatchObject({ code: 0, stderr: '' });
+      expect(help.stdout).toMatch(/^Usage: ocrecon \[options\] \[command\]/);
+      for (const command of ['ingest', 'reconcile', 'discrepancies', 'pull', 'import-microsoft', 'nightly', 'runs', 'serve']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+      expect(help.seconds).toBeLessThan(10); // it waited out 9 connection retries (27 s) before
+      const version = await runCli(['--version'], env);
+      expect(version).toMatchObject({ code: 0, stdout: `${require('../../package.json').version}\n` });
+    }
+  });
+
+  it('says in one line which database it cannot reach, without its password', async () => {
+    for (const args of [['carriers', 'list'], ['migrate']]) {
+      const refused = await runCli(args, { DATABASE_URL: 'postgres://u:secret-pw@127.0.0.1:1/x' });
+      expect(refused).toMatchObject({ code: 1, stdout: '', stderr: 'ocrecon: cannot connect to the database 127.0.0.1:1/x (connect ECONNREFUSED 127.0.0.1:1)\n' });
+    }
+    const missing = await runCli(['migrate'], { DATABASE_URL: withDatabase(process.env.OCRECON_TEST_SERVER_URL!, 'ocrecon_no_such_db') });
+    expect(missing).toMatchObject({ code: 1, stderr: expect.stringMatching(/^ocrecon: cannot connect to the database .*\/ocrecon_no_such_db \(database "ocrecon_no_such_db" does not exist\)\n$/) });
+  });
+
   it('names a bad configuration value without echoing it', async () => {
     const r = await runCli(['carriers', 'list'], { DATABASE_URL: 'mysql://secret-password@db' });
     expect(r.code).toBe(1);
