@@ -12,7 +12,7 @@ import { adminExportRow, resolveAdminExportHeader } from './admin-export-row';
 import { guessSource, RowResult, StoredCallRow, toStoredRow } from './graph-row';
 import { ValueError } from './graph-values';
 import { MICROSOFT_SOURCES, MicrosoftSource } from './microsoft-call-row.entity';
-import { CallRowIdTaken, MicrosoftLogsRepository, UpsertCounts } from './microsoft-logs.repository';
+import { CallRowIdTaken, MicrosoftLogsRepository, RAW_BATCH_IDS, UpsertCounts } from './microsoft-logs.repository';
 import { firstNonBlankLine, NdjsonLine, NdjsonReader, ReaderMark } from './ndjson-lines';
 import { directLine, rowText, scanRow, stageLine } from './ndjson-row';
 import { BatchBuffers } from './copy-buffers';
@@ -423,8 +423,6 @@ interface MappedBatch {
 
 /** The savepoint around a batch COPYed straight into microsoft_call_rows. */
 const DIRECT_BATCH = 'ndjson_direct_batch';
-/** Ids of microsoft_raw_batches taken at a time (a batch mapped ahead needs its id before its turn). */
-const RAW_BATCH_IDS = 64;
 /**
  * Maps the next NDJSON_BATCH lines of the file into the batch's buffers: COPY text of the stage (each
  * row after its line number) or, going direct, of microsoft_call_rows (after the tenant id, naming its

@@ -84,6 +84,12 @@ WITH input AS (
 )${upsertCallRowsSql('$1')}
 ${UPSERTED_COUNTS}`;
 
+/**
+ * Ids of microsoft_raw_batches an import or a pull takes at a time: a batch mapped ahead needs its id
+ * before its turn, and a round trip per batch would cost more than the ids a stopped writer leaves unused.
+ */
+export const RAW_BATCH_IDS = 64;
+
 const RESERVE_RAW_BATCH_IDS = `SELECT nextval(pg_get_serial_sequence('microsoft_raw_batches', 'id'))::text AS id FROM generate_series(1, $1::int)`;
 
 const UPSERT_IMPORT_STAGE = upsertImportStage(false);

@@ -12,7 +12,7 @@ import { ValueError } from './graph-values';
 import { functionUrl, parseWindowBound, PULL_SOURCES, PullSource, splitWindow, Window, zText } from './graph-window';
 import { BatchBuffers } from './copy-buffers';
 import { MicrosoftSource } from './microsoft-call-row.entity';
-import { FastUpsertCounts, MicrosoftLogsRepository, UpsertCounts } from './microsoft-logs.repository';
+import { FastUpsertCounts, MicrosoftLogsRepository, RAW_BATCH_IDS, UpsertCounts } from './microsoft-logs.repository';
 import { mapPageDirect, mapPageStaged } from './page-bytes';
 
 export interface SourceCounts {
@@ -295,6 +295,3 @@ class BytePages {
     return { ...stored, fast: staged.rows, total: staged.rows, slow: [] };
   }
 }
-
-/** Raw batch ids taken at a time by a pull's direct pages. */
-const RAW_BATCH_IDS = 64;
