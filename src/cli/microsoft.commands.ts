@@ -58,16 +58,18 @@ export class ImportMicrosoftCommand extends CommandRunner {
     super();
   }
 
-  async run([file]: string[], o: { tenant?: string; source?: string; json?: boolean }): Promise<void> {
+  async run([file]: string[], o: { tenant?: string; source?: string; operator?: string; json?: boolean }): Promise<void> {
     if (!o.tenant) throw new OcreconError(ErrorCode.InvalidInput, 'import-microsoft: --tenant is required');
-    const r = await this.imports.importFile(file, o.tenant, o.source);
+    const r = await this.imports.importFile(file, o.tenant, { source: o.source, operator: o.operator });
     printResult(r, o.json, () =>
       [`${file} (${r.format}): ${r.rowsRead} rows read, ${r.inserted} new, ${r.updated} changed, ${r.unchanged} unchanged, ${r.rejected} rejected`,
+        ...(r.operatorAssumed ? [`  operator: ${JSON.stringify(r.operator)}, the tenant's carrier's (the export names none; --operator to say another)`] : []),
         ...r.problems.slice(0, 20).map((p) => `  ${p.line !== undefined ? `line ${p.line}` : p.at}: ${p.reason}`),
         ...(r.problems.length > 20 ? [`  … ${r.rejected - 20} more (see --json)`] : [])].join('\n'));
   }
 
   @Option({ flags: '--tenant <tenantGuid>' }) parseTenant(v: string) { return v; }
   @Option({ flags: '--source <source>', description: 'pstn or direct-routing, when the file does not tell' }) parseSource(v: string) { return v; }
+  @Option({ flags: '--operator <name>', description: "admin-center export: whose calls it holds (default: the operator name of the tenant's carrier)" }) parseOperator(v: string) { return v; }
   @Option({ flags: '--json' }) parseJson() { return true; }
 }

@@ -29,8 +29,11 @@ function time(v: string | undefined, column: string): string | null {
   }
 }
 
-/** One export line -> a pstn row (the export has no `operator` column, so it stays null). */
-export function adminExportRow(fields: string[], at: Map<string, number>): { ok: true; row: StoredCallRow } | { ok: false; reason: string } {
+/**
+ * One export line -> a pstn row. The export has no `operator` column: `operator` is whose calls the
+ * file holds, as the importer was told or assumed (the row's evidence keeps the export's fields only).
+ */
+export function adminExportRow(fields: string[], at: Map<string, number>, operator: string): { ok: true; row: StoredCallRow } | { ok: false; reason: string } {
   const get = (c: (typeof ADMIN_EXPORT_COLUMNS)[number]) => fields[at.get(c)!];
   const raw: Record<string, string> = {};
   for (const c of ADMIN_EXPORT_COLUMNS) raw[c] = get(c) ?? '';
@@ -51,7 +54,7 @@ export function adminExportRow(fields: string[], at: Map<string, number>): { ok:
         currency: cell(get('Currency')), call_type: cell(get('Call Type')), caller_number: cell(get('Caller ID')),
         callee_number: cell(get('Destination Number')), destination_context: cell(get('Domestic/International')),
         destination_name: cell(get('Destination Dialed')), conference_id: cell(get('Conference ID')), license_capability: cell(get('Capability')),
-        inventory_type: cell(get('Number Type')), operator: null, call_duration_source: null, tenant_country_code: null,
+        inventory_type: cell(get('Number Type')), operator, call_duration_source: null, tenant_country_code: null,
         usage_country_code: cell(get('User Location')), successful_call: null, final_sip_code: null, raw,
       },
     };

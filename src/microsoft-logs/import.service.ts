@@ -36,6 +36,20 @@ export interface ImportResult {
   unchanged: number;
   rejected: number;
   problems: ImportProblem[];
+  /**
+   * admin-csv: the operator written on its rows. The export has no operator column, and reconciliation
+   * takes only rows of the carrier's operator names: this is --operator, or the operator name of the
+   * tenant's carrier (`operatorAssumed`).
+   */
+  operator?: string;
+  operatorAssumed?: boolean;
+}
+
+export interface ImportOptions {
+  /** pstn or direct-routing, when the file does not tell. */
+  source?: string;
+  /** The operator of the admin-center export's rows (Graph rows carry their own). */
+  operator?: string;
 }
 
 interface Candidate {
@@ -79,7 +93,9 @@ export class ImportMicrosoftService {
     private readonly transactions: TransactionRunner,
   ) {}
 
-  async importFile(path: string, tenantId: string, source?: string): Promise<ImportResult> {
+  async importFile(path: string, tenantId: string, options: ImportOptions = {}): Promise<ImportResult> {
+    const { source, operator } = options;
+    if (operator !== undefined && operator.trim() === '') throw invalidInput('--operator must not be empty');
     if (source !== undefined && !(MICROSOFT_SOURCES as readonly string[]).includes(source)) {
       throw invalidInput(`--source must be one of ${MICROSOFT_SOURCES.join(', ')}, got ${JSON.stringify(source)}`);
     }
@@ -96,7 +112,8 @@ export class ImportMicrosoftService {
       throw invalidInput(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
     const first = firstLine?.trimStart()[0];
-    if (first !== '{' && first !== '[') return this.importAdminCsv(path, tenant, forced);
+    if (first !== '{' && first !== '[') return this.importAdminCsv(path, tenant, forced, await this.exportOperator(tenant, links.map((l) => l.carrierId), operator));
+    if (operator !== undefined) throw invalidInput(`--operator applies to the admin-center export only: ${basename(path)} holds Graph rows, which name their operator`);
     if (!isRowLine(firstLine!) && size <= DOCUMENT_LIMIT) {
       // A saved Graph response (a page, or an array of pages or rows): a few thousand rows at most.
       const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
@@ -324,11 +341,26 @@ export class ImportMicrosoftService {
     await this.logs.copyIntoImportStage(tx, Readable.from(lines));
   }
 
+  /**
+   * The operator of an admin-center export's rows: --operator, else the operator name of the tenant's
+   * carrier (its first, when it has several). A tenant of several carriers must be told.
+   */
+  private async exportOperator(tenantId: string, carrierIds: string[], given: string | undefined): Promise<{ name: string; assumed: boolean }> {
+    if (given !== undefined) return { name: given.trim(), assumed: false };
+    if (carrierIds.length > 1) {
+      throw invalidInput(`the admin-center export has no operator column and tenant ${tenantId} is served by carriers ${carrierIds.join(', ')}: say whose calls these are with --operator <name>`);
+    }
+    const carrier = await this.carriers.requireCarrier(carrierIds[0]);
+    return { name: carrier.operatorNames[0] ?? carrier.name, assumed: true };
+  }
+
   /** The admin center's PSTN export, streamed through csv-parse (the header is line 1). */
-  private async importAdminCsv(path: string, tenantId: string, forced: MicrosoftSource | undefined): Promise<ImportResult> {
+  private async importAdminCsv(path: string, tenantId: string, forced: MicrosoftSource | undefined, operator: { name: string; assumed: boolean }): Promise<ImportResult> {
     if (forced === 'direct-routing') throw invalidInput('the admin-center export holds PSTN rows; --source direct-routing does not apply');
     const name = basename(path);
-    const result: ImportResult = { file: name, format: 'admin-csv', rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, problems: [] };
+    const result: ImportResult = {
+      file: name, format: 'admin-csv', rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, problems: [], operator: operator.name, operatorAssumed: operator.assumed,
+    };
     await this.transactions.run(async (tx) => {
       let at: Map<string, number> | null = null;
       let rows: StoredCallRow[] = [];
@@ -344,7 +376,7 @@ export class ImportMicrosoftService {
             continue;
           }
           result.rowsRead += 1;
-          const r = adminExportRow(record, at);
+          const r = adminExportRow(record, at, operator.name);
           if (r.ok) rows.push(r.row);
           else {
             result.rejected += 1;

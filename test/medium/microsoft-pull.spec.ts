@@ -8,6 +8,7 @@ import { TransactionRunner } from '../../src/database/transaction';
 import { TenantPullError } from '../../src/microsoft-logs/graph-client';
 import { GraphConnector } from '../../src/microsoft-logs/graph-connector';
 import { GraphHttp } from '../../src/microsoft-logs/graph-http';
+import { MatchingService } from '../../src/matching/matching.service';
 import { ImportMicrosoftService } from '../../src/microsoft-logs/import.service';
 import { MicrosoftLogsRepository } from '../../src/microsoft-logs/microsoft-logs.repository';
 import { PullService } from '../../src/microsoft-logs/pull.service';
@@ -157,8 +158,8 @@ describe('Microsoft logs: pull and import services', () => {
     const importPages = async (tenant: string, tag: string, changed = false) => {
       writeFileSync(join(dir, `${tag}-pstn.json`), `{"value":[${pstn(tag, changed).map((r) => r.json).join(',')}]}`);
       writeFileSync(join(dir, `${tag}-dr.json`), `{"value":[${directRouting(tag).map((r) => r.json).join(',')}]}`);
-      await imports.importFile(join(dir, `${tag}-pstn.json`), tenant, 'pstn');
-      await imports.importFile(join(dir, `${tag}-dr.json`), tenant, 'direct-routing');
+      await imports.importFile(join(dir, `${tag}-pstn.json`), tenant, { source: 'pstn' });
+      await imports.importFile(join(dir, `${tag}-dr.json`), tenant, { source: 'direct-routing' });
     };
     const stored = async (tenant: string) => (await db.sql.query(
       `SELECT substr(id, 9) AS id, source, call_id, user_id, user_principal_name, user_display_name, start_time, end_time, duration_seconds,
@@ -282,11 +283,38 @@ describe('Microsoft logs: pull and import services', () => {
       const header = 'UsageId,Call ID,Conference ID,User Location,AAD ObjectId,UPN,User Display Name,Caller ID,Call Type,Number Type,Domestic/International,Destination Dialed,Destination Number,Start Time,End Time,Duration Seconds,Connection Fee,Charge,Currency,Capability';
       const line = (id: string, charge: string) => `${id},call-${id},,US,obj,u@contoso.example,"User, One",+14255550100,user_out,Subscriber,Domestic,United States,+12065550100,2025-02-01T10:00:00Z,2025-02-01T10:01:00Z,60,0.0100,${charge},USD,MCOPSTN1`;
       writeFileSync(join(dir, 'PSTN.calls.2025-02-01.csv'), `\uFEFF${header}\n${line('csv-1', '0.123456789012345678')}\n${line('csv-2', '1.5 EUR')}\n${line('csv-3', '2')}\n`);
+      const reconcile = () => app.get(MatchingService).reconcile({ carrierId: 'acme', from: '2025-02-01', to: '2025-02-02' });
+      const before = (await reconcile()).inputs.microsoft.rows;
       const r = await app.get(ImportMicrosoftService).importFile(join(dir, 'PSTN.calls.2025-02-01.csv'), T);
-      expect(r).toMatchObject({ format: 'admin-csv', rowsRead: 3, inserted: 2, rejected: 1 });
+      // the export names no operator: its rows are the tenant's carrier's, under its operator name
+      expect(r).toMatchObject({ format: 'admin-csv', rowsRead: 3, inserted: 2, rejected: 1, operator: 'Acme', operatorAssumed: true });
       expect(r.problems).toEqual([{ line: 3, reason: 'Charge "1.5 EUR" is not a decimal number' }]);
-      const stored = await db.sql.query(`SELECT charge::text, connection_charge::text, user_display_name FROM microsoft_call_rows WHERE tenant_id = $1 AND id = 'csv-1'`, [T]);
-      expect(stored.rows).toEqual([{ charge: '0.123456789012345678', connection_charge: '0.0100', user_display_name: 'User, One' }]);
+      const stored = await db.sql.query(`SELECT charge::text, connection_charge::text, user_display_name, operator FROM microsoft_call_rows WHERE tenant_id = $1 AND id = 'csv-1'`, [T]);
+      expect(stored.rows).toEqual([{ charge: '0.123456789012345678', connection_charge: '0.0100', user_display_name: 'User, One', operator: 'Acme' }]);
+      // so a reconciliation takes them (with operator NULL it never did)
+      expect((await reconcile()).inputs.microsoft.rows).toBe(before + 2);
+
+      // told otherwise (Calling Plan calls): stored as such, and out of the carrier's scope
+      const told = await app.get(ImportMicrosoftService).importFile(join(dir, 'PSTN.calls.2025-02-01.csv'), T, { operator: 'Microsoft' });
+      expect(told).toMatchObject({ updated: 2, operator: 'Microsoft', operatorAssumed: false });
+      expect((await reconcile()).inputs.microsoft.rows).toBe(before);
+    });
+
+    it('asks whose calls an admin-center export holds when the tenant has two carriers, and takes --operator for nothing else', async () => {
+      const carriers = app.get(CarriersService);
+      await carriers.addCarrier({ id: 'globex', name: 'Globex' });
+      const S = '5e5e5e5e-0000-4000-8000-00000000005e';
+      await carriers.addTenant({ tenantId: S, carrierId: 'acme' });
+      await carriers.addTenant({ tenantId: S, carrierId: 'globex' });
+      const header = 'UsageId,Call ID,Conference ID,User Location,AAD ObjectId,UPN,User Display Name,Caller ID,Call Type,Number Type,Domestic/International,Destination Dialed,Destination Number,Start Time,End Time,Duration Seconds,Connection Fee,Charge,Currency,Capability';
+      writeFileSync(join(dir, 'two.csv'), `${header}\ns-1,call-s1,,US,obj,u@contoso.example,U,+14255550100,user_out,Subscriber,Domestic,United States,+12065550100,2025-02-01T10:00:00Z,2025-02-01T10:01:00Z,60,0,0.01,USD,MCOPSTN1\n`);
+      const imports = app.get(ImportMicrosoftService);
+      await expect(imports.importFile(join(dir, 'two.csv'), S)).rejects.toThrow(
+        `the admin-center export has no operator column and tenant ${S} is served by carriers acme, globex: say whose calls these are with --operator <name>`);
+      expect(await imports.importFile(join(dir, 'two.csv'), S, { operator: 'Globex' })).toMatchObject({ inserted: 1, operator: 'Globex', operatorAssumed: false });
+      writeFileSync(join(dir, 'graph-page.json'), `{"value":[{"id":"g-1","operator":"Globex"}]}`);
+      await expect(imports.importFile(join(dir, 'graph-page.json'), S, { operator: 'Globex' })).rejects.toThrow(/^--operator applies to the admin-center export only: graph-page.json holds Graph rows/);
+      await expect(imports.importFile(join(dir, 'two.csv'), S, { operator: ' ' })).rejects.toThrow('--operator must not be empty');
     });
   });
 });

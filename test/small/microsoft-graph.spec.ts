@@ -135,8 +135,8 @@ describe('Graph rows', () => {
     const header = [...ADMIN_EXPORT_COLUMNS].reverse();
     const at = resolveAdminExportHeader(header);
     const values: Record<string, string> = { UsageId: 'u-1', 'Call ID': 'c-1', 'Start Time': '2024-05-01 10:00:00', 'Duration Seconds': '61', Charge: '0.0123456789', 'Connection Fee': '0', Currency: 'EUR' };
-    const r = adminExportRow(header.map((h) => values[h] ?? ''), at);
-    expect(r).toMatchObject({ ok: true, row: { id: 'u-1', call_id: 'c-1', start_time: '2024-05-01T10:00:00Z', duration_seconds: 61, charge: '0.0123456789', connection_charge: '0', currency: 'EUR' } });
+    const r = adminExportRow(header.map((h) => values[h] ?? ''), at, 'Fabrikam');
+    expect(r).toMatchObject({ ok: true, row: { id: 'u-1', call_id: 'c-1', start_time: '2024-05-01T10:00:00Z', duration_seconds: 61, charge: '0.0123456789', connection_charge: '0', currency: 'EUR', operator: 'Fabrikam' } });
     expect(() => resolveAdminExportHeader(['UsageId', 'Charge'])).toThrow(/lacks Call ID/);
   });
 });
