@@ -160,17 +160,20 @@ export class NightlyService implements OnModuleInit {
 
       // 1. Microsoft's logs of the day, tenant by tenant.
       if (this.config.AZURE_CLIENT_ID) {
+        // The carrier's tenants side by side (OCRECON_PULL_CONCURRENCY). A retry of the step pulls again
+        // only the tenants that failed with a failure that may pass (throttled, unavailable); a tenant
+        // refused (no consent) is reported and not retried.
+        const done = new Map<string, TenantPullResult>();
         const pull = await this.step(runId, carrierId, day, 'pull', async () => {
-          const tenants = await this.carriers.listTenants(carrierId);
-          const results: TenantPullResult[] = [];
+          const tenants = (await this.carriers.listTenants(carrierId)).filter((t) => { const r = done.get(t.tenantId.toLowerCase()); return !r?.ok && !r?.permanent; });
           const waiting: PullProgress = (e) => {
             if (e.waiting) this.logger.forRun(runId, 'NightlyService', { carrierId, day }).info({ tenantId: e.tenantId, source: e.source }, 'waiting for another pull of this tenant to end');
           };
-          for (const t of tenants) results.push(await this.pulls.pullWindow({ tenantId: t.tenantId, cloud: t.cloud, from: day, to: nextDay(day) }, waiting));
+          for (const r of await this.pulls.pullTenants(tenants, day, nextDay(day), waiting)) done.set(r.tenantId, r);
+          const results = [...done.values()];
           const failed = results.filter((r) => !r.ok);
           const detail = { tenants: results.map((r) => ({ tenantId: r.tenantId, ok: r.ok, error: r.error, sources: r.sources })) };
-          // A tenant refused (no consent) is permanent: report it, don't retry it.
-          if (failed.length > 0) return { status: 'failed' as const, detail, error: failed.map((f) => f.error).join('; '), permanent: true };
+          if (failed.length > 0) return { status: 'failed' as const, detail, error: failed.map((f) => f.error).join('; '), permanent: failed.every((f) => f.permanent) };
           return { status: 'succeeded' as const, detail };
         });
         outcome.pull = pull.status;

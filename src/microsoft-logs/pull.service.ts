@@ -32,6 +32,8 @@ export interface TenantPullResult {
   ok: boolean;
   /** Why the tenant stopped (one line naming the tenant), when !ok. */
   error?: string;
+  /** When !ok: trying again will not help (no consent, a request Graph refuses); else it may (still throttled or unavailable after the retries). */
+  permanent?: boolean;
   sources: Partial<Record<PullSource, SourceCounts>>;
 }
 
@@ -91,6 +93,22 @@ export class PullService implements OnApplicationShutdown {
     const sources = parseSources(request.source);
     const targets = request.carrierId ? await this.carrierTenants(request.carrierId) : [await this.tenantTarget(request.tenantId!)];
     this.graph.check();
+    const results = await this.pullEach(targets, window, sources, onProgress);
+    return { from: zText(window.fromMs), to: zText(window.toMs), tenants: results, failed: results.filter((r) => !r.ok).length };
+  }
+
+  /**
+   * Several tenants, one window, OCRECON_PULL_CONCURRENCY at a time (Graph limits each tenant on its
+   * own, so tenants pulled side by side add up): the nightly batch's pull of a carrier's day. A tenant
+   * that fails does not stop the others; its result says why, and whether trying again can help.
+   */
+  async pullTenants(targets: { tenantId: string; cloud: Cloud }[], from: string, to: string, onProgress?: PullProgress): Promise<TenantPullResult[]> {
+    const window = this.parseWindow(from, to);
+    this.graph.check();
+    return this.pullEach(targets.map((t) => ({ tenantId: t.tenantId.toLowerCase(), cloud: t.cloud })), window, [...PULL_SOURCES], onProgress);
+  }
+
+  private async pullEach(targets: { tenantId: string; cloud: Cloud }[], window: Window, sources: PullSource[], onProgress?: PullProgress): Promise<TenantPullResult[]> {
     const results: TenantPullResult[] = new Array(targets.length);
     let next = 0;
     const worker = async () => {
@@ -100,7 +118,7 @@ export class PullService implements OnApplicationShutdown {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.config.OCRECON_PULL_CONCURRENCY, targets.length) }, worker));
-    return { from: zText(window.fromMs), to: zText(window.toMs), tenants: results, failed: results.filter((r) => !r.ok).length };
+    return results;
   }
 
   /**
@@ -112,7 +130,7 @@ export class PullService implements OnApplicationShutdown {
     const target = request.cloud ? { tenantId: request.tenantId.toLowerCase(), cloud: request.cloud } : await this.tenantTarget(request.tenantId);
     this.graph.check();
     const result = await this.pullTenant(target, window, parseSources(request.source), onProgress);
-    if (!result.ok) throw new TenantPullError(target.tenantId, true, result.error!);
+    if (!result.ok) throw new TenantPullError(target.tenantId, result.permanent ?? true, result.error!);
     return result;
   }
 
@@ -133,6 +151,7 @@ export class PullService implements OnApplicationShutdown {
       if (!(error instanceof TenantPullError)) throw error;
       result.ok = false;
       result.error = error.message;
+      result.permanent = error.permanent;
     }
     return result;
   }

@@ -149,4 +149,34 @@ describe('ocrecon nightly', () => {
     expect((await q(`SELECT count(*)::int AS n FROM batch_steps WHERE status = 'running'`))[0].n).toBe(0);
     expect((await q(`SELECT count(*)::int AS n FROM microsoft_pulls WHERE status = 'running'`))[0].n).toBe(0);
   });
+
+  it('pulls the tenants side by side; a retry pulls again only a tenant whose failure may pass, never one refused', async () => {
+    const [ok, flaky, refused] = ['c1c1c1c1-0000-4000-8000-0000000000c1', 'c2c2c2c2-0000-4000-8000-0000000000c2', 'c3c3c3c3-0000-4000-8000-0000000000c3'];
+    expect((await runCli(['carriers', 'add', 'con', '--name', 'Contoso Voice'], env)).code).toBe(0);
+    for (const t of [ok, flaky, refused]) expect((await runCli(['tenants', 'add', t, '--carrier', 'con'], env)).code).toBe(0);
+    const rows = day.microsoftRows.filter((r) => r.tenantId === T1).slice(0, 50).map(({ startMs, json }) => ({ startMs, json }));
+    fake.setTenant(ok, { pstn: rows });
+    fake.setTenant(flaky, { pstn: rows });
+    fake.setTenant(refused, { pstn: [], forbidden: true });
+    // the flaky tenant's first page fails past Graph's retries (1 here) once: the step's first attempt fails
+    fake.inject({ match: (r) => r.tenantId === flaky && r.fn === 'getPstnCalls', status: 503, times: 2 });
+    const served = fake.served.length;
+    const r = await runCli(['nightly', '--date', D, '--carrier', 'con', '--json'], { ...env, OCRECON_GRAPH_MAX_RETRIES: '1', OCRECON_NIGHTLY_TRAILING_DAYS: '0' });
+    const summary = JSON.parse(r.stdout);
+    expect(summary.days.map((d: { pull: string; reconcile: string }) => [d.pull, d.reconcile])).toEqual([['failed', 'blocked']]);
+    expect(summary.failed).toEqual([{ carrierId: 'con', day: D, step: 'pull', error: expect.stringMatching(new RegExp(`^tenant ${refused}: Graph refused access .*admin consent\\)?$`)) }]);
+    const [step] = await q(`SELECT status, attempts, detail FROM batch_steps WHERE run_id = $1 AND step = 'pull'`, [summary.runId]);
+    expect(step.status).toBe('failed');
+    expect(step.attempts).toBe(2);
+    expect(step.detail.tenants.map((t: { tenantId: string; ok: boolean }) => [t.tenantId, t.ok]).sort()).toEqual([[ok, true], [flaky, true], [refused, false]]);
+    const requests = (tenant: string) => fake.served.slice(served).filter((s) => s.tenantId === tenant).map((s) => `${s.fn}:${s.skip}:${s.status}`);
+    // each of the good tenant's pages fetched once; the refused tenant asked once; the flaky one again after its failure
+    expect(requests(ok)).toEqual([...new Set(requests(ok))]);
+    expect(requests(refused)).toEqual(['getPstnCalls:0:403']);
+    expect(requests(flaky).filter((x) => x === 'getPstnCalls:0:503')).toHaveLength(2);
+    expect(requests(flaky)).toContain('getPstnCalls:0:200');
+    expect((await q(`SELECT tenant_id, count(*)::int AS n FROM microsoft_call_rows WHERE tenant_id = ANY($1::uuid[]) GROUP BY 1 ORDER BY 1`, [[ok, flaky, refused]]))).toEqual([
+      { tenant_id: ok, n: 50 }, { tenant_id: flaky, n: 50 },
+    ]);
+  });
 });
