@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'lossless-json';
 import { Readable } from 'node:stream';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { copyIn, violatesUnique } from '../database/copy-in';
 import { Tx } from '../database/transaction';
 import { CALL_COLUMNS, RAW_LINE, upsertCallRowsSql } from './call-row-columns';
@@ -248,30 +250,31 @@ export class MicrosoftLogsRepository {
 
   /**
    * Holds the pulls of one tenant and source to one at a time, across processes: a session-level
-   * advisory lock on a connection of its own, kept until release(). Two pulls of the same tenant at
-   * once (a manual pull during the nightly, or two carriers sharing a customer tenant) would resume
-   * the same unfinished pull record and move its cursor twice, or store an older answer last.
-   * `onWait` runs once when another process holds the lock and this one starts waiting for it.
+   * advisory lock, kept until release(). Two pulls of the same tenant at once (a manual pull during
+   * the nightly, or two carriers sharing a customer tenant) would resume the same unfinished pull
+   * record and move its cursor twice, or store an older answer last. The lock is held on a connection
+   * of its own, outside the pool: tenants pulled side by side each hold one for their whole pull, and
+   * from the pool they would leave none for their pages (with OCRECON_PULL_CONCURRENCY at the pool's
+   * size, every pull would wait for a page connection held by none). `onWait` runs once when another
+   * process holds the lock and this one starts waiting for it.
    */
   async lockPulls(tenantId: string, source: string, onWait?: () => void): Promise<{ release(): Promise<void> }> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const options = this.dataSource.options as PostgresConnectionOptions;
+    const client = new Client({ connectionString: options.url, application_name: 'ocrecon-pull-lock' });
+    await client.connect();
+    // An error on an idle connection (the server restarted) must not end the process; the lock went with it.
+    client.on('error', () => undefined);
     try {
       const key = `${tenantId}/${source}`;
-      const [got] = await runner.query(`SELECT pg_try_advisory_lock(hashtext('ocrecon.pull'), hashtext($1)) AS ok`, [key]);
+      const { rows: [got] } = await client.query(`SELECT pg_try_advisory_lock(hashtext('ocrecon.pull'), hashtext($1)) AS ok`, [key]);
       if (!got.ok) {
         onWait?.();
-        await runner.query(`SELECT pg_advisory_lock(hashtext('ocrecon.pull'), hashtext($1))`, [key]);
+        await client.query(`SELECT pg_advisory_lock(hashtext('ocrecon.pull'), hashtext($1))`, [key]);
       }
-      return {
-        release: async () => {
-          // The unlock fails only on a broken connection, whose session (and lock) the server has ended.
-          await runner.query(`SELECT pg_advisory_unlock(hashtext('ocrecon.pull'), hashtext($1))`, [key]).catch(() => undefined);
-          await runner.release();
-        },
-      };
+      // Ending the session releases its locks.
+      return { release: () => client.end().catch(() => undefined) };
     } catch (error) {
-      await runner.release();
+      await client.end().catch(() => undefined);
       throw error;
     }
   }

@@ -242,6 +242,21 @@ describe('Microsoft logs: pull and import services', () => {
     ]);
   });
 
+  it('pulls more tenants side by side than the pool has connections', async () => {
+    const carriers = app.get(CarriersService);
+    await carriers.addCarrier({ id: 'many', name: 'Many' });
+    const tenants = Array.from({ length: 12 }, (_, i) => `${String(i + 10).padStart(8, '7')}-0000-4000-8000-000000000077`);
+    for (const [i, t] of tenants.entries()) {
+      await carriers.addTenant({ tenantId: t, carrierId: 'many' });
+      small.setTenant(t, { pstn: pstnRows(150, START, DAY, `7777${String(i + 10).padStart(4, '0')}`) });
+    }
+    const pulls = pullService(small);
+    Object.assign((pulls as unknown as { config: AppConfig }).config, { OCRECON_PULL_CONCURRENCY: 12 }); // the pool holds 10
+    const report = await pulls.pull({ carrierId: 'many', from: '2025-01-01', to: '2025-01-02', source: 'pstn' });
+    expect(report.failed).toBe(0);
+    expect(report.tenants.map((t) => t.sources.pstn!.inserted)).toEqual(tenants.map(() => 150));
+  }, 30_000);
+
   it('refuses a window that is not one', async () => {
     await expect(pullService(fake).pull({ tenantId: A, from: '2025-01-02', to: '2025-01-01' })).rejects.toThrow('--to 2025-01-01 must be after --from 2025-01-02');
     await expect(pullService(fake).pull({ tenantId: A, from: 'soon', to: '2025-01-01' })).rejects.toThrow(/--from "soon"/);
