@@ -473,6 +473,10 @@ async function mapBatch(reader: NdjsonReader, forced: MicrosoftSource | undefine
     }
     if (!bytes) break;
     batch.count += 1;
+    // Let the event loop turn now and then: the batch before this one is going to PostgreSQL over the
+    // socket meanwhile, and a mapping that kept the loop (20 ms a batch) held that COPY back, so Node and
+    // PostgreSQL took turns more than they overlapped (the import of the e2e day: 12.5 s -> 10.6 s).
+    if ((batch.count & 63) === 0) await new Promise((r) => setImmediate(r));
     const { buf, start, end } = bytes;
     if (writeTypedColumns(buf, start, end, forced, copy, prefix ?? lineNumberBytes(bytes.number))) {
       // the plain line, bytes to COPY text (ndjson-bytes.ts); every other line takes the string path below
