@@ -1,6 +1,7 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { ErrorCode, OcreconError } from '../common/ocrecon-error';
-import { ImportMicrosoftService } from '../microsoft-logs/import.service';
+import { ImportMicrosoftService, ImportResult } from '../microsoft-logs/import.service';
+import { ShutdownSignal } from '../common/shutdown';
 import { PullReport, PullService } from '../microsoft-logs/pull.service';
 import { printResult } from './output';
 
@@ -54,13 +55,24 @@ export class PullCommand extends CommandRunner {
 
 @Command({ name: 'import-microsoft', arguments: '<file>', description: "load Microsoft rows from a saved Graph response (JSON, NDJSON) or the admin center's PSTN export (CSV)" })
 export class ImportMicrosoftCommand extends CommandRunner {
-  constructor(private readonly imports: ImportMicrosoftService) {
+  constructor(
+    private readonly imports: ImportMicrosoftService,
+    private readonly shutdown: ShutdownSignal,
+  ) {
     super();
   }
 
   async run([file]: string[], o: { tenant?: string; source?: string; operator?: string; json?: boolean }): Promise<void> {
     if (!o.tenant) throw new OcreconError(ErrorCode.InvalidInput, 'import-microsoft: --tenant is required');
-    const r = await this.imports.importFile(file, o.tenant, { source: o.source, operator: o.operator });
+    // A stop signal ends the import at its next batch and rolls it back, evidence included (on its own,
+    // the process would end at once, leaving raw batches committed for the file but named by no row).
+    const unsubscribe = this.shutdown.onRequest(() => process.stderr.write('ocrecon: stopping: the import is rolled back…\n'));
+    let r: ImportResult;
+    try {
+      r = await this.imports.importFile(file, o.tenant, { source: o.source, operator: o.operator, shouldStop: () => this.shutdown.requested });
+    } finally {
+      unsubscribe();
+    }
     printResult(r, o.json, () =>
       [`${file} (${r.format}): ${r.rowsRead} rows read, ${r.inserted} new, ${r.updated} changed, ${r.unchanged} unchanged, ${r.rejected} rejected`,
         ...(r.operatorAssumed ? [`  operator: ${JSON.stringify(r.operator)}, the tenant's carrier's (the export names none; --operator to say another)`] : []),

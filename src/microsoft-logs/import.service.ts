@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { CarriersService } from '../carriers/carriers.service';
-import { invalidInput, notFound, OcreconError } from '../common/ocrecon-error';
+import { ErrorCode, invalidInput, notFound, OcreconError } from '../common/ocrecon-error';
 import { releaseSavepoint, rollbackToSavepoint, savepoint, TransactionRunner, Tx } from '../database/transaction';
 import { adminExportRow, resolveAdminExportHeader } from './admin-export-row';
 import { guessSource, RowResult, StoredCallRow, toStoredRow } from './graph-row';
@@ -50,6 +50,16 @@ export interface ImportOptions {
   source?: string;
   /** The operator of the admin-center export's rows (Graph rows carry their own). */
   operator?: string;
+  /**
+   * Asked between batches: true stops the import, which then throws and keeps nothing of the file
+   * (its transaction rolled back, evidence already committed for it deleted). The CLI's stop signal.
+   */
+  shouldStop?: () => boolean;
+}
+
+/** Throws when the import was asked to stop: nothing of the file is kept. */
+function checkStop(options: ImportOptions, file: string): void {
+  if (options.shouldStop?.()) throw new OcreconError(ErrorCode.Unavailable, `import-microsoft: stopped before the end of ${file}; nothing of it was stored (run it again)`);
 }
 
 interface Candidate {
@@ -112,7 +122,7 @@ export class ImportMicrosoftService {
       throw invalidInput(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
     const first = firstLine?.trimStart()[0];
-    if (first !== '{' && first !== '[') return this.importAdminCsv(path, tenant, forced, await this.exportOperator(tenant, links.map((l) => l.carrierId), operator));
+    if (first !== '{' && first !== '[') return this.importAdminCsv(path, tenant, forced, await this.exportOperator(tenant, links.map((l) => l.carrierId), operator), options);
     if (operator !== undefined) throw invalidInput(`--operator applies to the admin-center export only: ${basename(path)} holds Graph rows, which name their operator`);
     if (!isRowLine(firstLine!) && size <= DOCUMENT_LIMIT) {
       // A saved Graph response (a page, or an array of pages or rows): a few thousand rows at most.
@@ -123,9 +133,9 @@ export class ImportMicrosoftService {
       } catch {
         doc = undefined;
       }
-      if (isPage(doc) || Array.isArray(doc)) return this.importDocument(path, tenant, forced, doc, text);
+      if (isPage(doc) || Array.isArray(doc)) return this.importDocument(path, tenant, forced, doc, text, options);
     }
-    return this.importNdjson(path, tenant, forced);
+    return this.importNdjson(path, tenant, forced, options);
   }
 
   /**
@@ -133,7 +143,9 @@ export class ImportMicrosoftService {
    * `[p].value[i]` or `[i]`). Each row's text as saved (found in the document's bytes) is its evidence;
    * only when the bytes do not show the rows plainly is the row written back by lossless-json instead.
    */
-  private async importDocument(path: string, tenantId: string, forced: MicrosoftSource | undefined, doc: unknown[] | Record<string, unknown>, text: string): Promise<ImportResult> {
+  private async importDocument(
+    path: string, tenantId: string, forced: MicrosoftSource | undefined, doc: unknown[] | Record<string, unknown>, text: string, options: ImportOptions,
+  ): Promise<ImportResult> {
     const problems: ImportProblem[] = [];
     let rowsRead = 0;
     const rows: { row: StoredCallRow; at: number }[] = [];
@@ -161,6 +173,7 @@ export class ImportMicrosoftService {
     const counts = await this.transactions.run(async (tx) => {
       const total = { inserted: 0, updated: 0, unchanged: 0 };
       for (let i = 0; i < rows.length; i += BATCH) {
+        checkStop(options, basename(path));
         const batch = rows.slice(i, i + BATCH);
         // the batch's rows as a JSON array of their saved texts, each row naming its place in it
         const raw = texts && { json: `[${batch.map((x) => texts.b.toString('utf8', texts.bounds[2 * x.at], texts.bounds[2 * x.at + 1])).join(',')}]`, isPage: false };
@@ -184,7 +197,7 @@ export class ImportMicrosoftService {
    * line only PostgreSQL can read, is staged alone. Staged: typed columns and the raw line into a
    * staging table, then one statement upserts the batch, the last copy of an id winning (upsertCallRowsSql).
    */
-  private async importNdjson(path: string, tenantId: string, forced: MicrosoftSource | undefined): Promise<ImportResult> {
+  private async importNdjson(path: string, tenantId: string, forced: MicrosoftSource | undefined, options: ImportOptions): Promise<ImportResult> {
     const result: ImportResult = { file: basename(path), format: 'ndjson', rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, problems: [] };
     const problem = (line: number, reason: string) => {
       result.rejected += 1;
@@ -234,6 +247,10 @@ export class ImportMicrosoftService {
         while (next) {
           const batch: MappedBatch = await next;
           next = null;
+          if (options.shouldStop?.()) {
+            free.push(batch.buffers);
+            checkStop(options, basename(path));
+          }
           if (batch.mustStage) {
             free.push(batch.buffers);
             readAgain(batch); // for the stage
@@ -355,7 +372,9 @@ export class ImportMicrosoftService {
   }
 
   /** The admin center's PSTN export, streamed through csv-parse (the header is line 1). */
-  private async importAdminCsv(path: string, tenantId: string, forced: MicrosoftSource | undefined, operator: { name: string; assumed: boolean }): Promise<ImportResult> {
+  private async importAdminCsv(
+    path: string, tenantId: string, forced: MicrosoftSource | undefined, operator: { name: string; assumed: boolean }, options: ImportOptions,
+  ): Promise<ImportResult> {
     if (forced === 'direct-routing') throw invalidInput('the admin-center export holds PSTN rows; --source direct-routing does not apply');
     const name = basename(path);
     const result: ImportResult = {
@@ -383,6 +402,7 @@ export class ImportMicrosoftService {
             if (result.problems.length < MAX_PROBLEMS) result.problems.push({ line: info.lines, reason: r.reason });
           }
           if (rows.length >= BATCH) {
+            checkStop(options, name);
             addCounts(result, await this.logs.upsertCallRows(tx, tenantId, rows));
             rows = [];
           }

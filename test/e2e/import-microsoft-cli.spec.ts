@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../support/cli';
+import { CLI, runCli } from '../support/cli';
 import { chargeText, writePstnNdjson } from '../support/fake-microsoft';
 import { createTestDatabase, TestDatabase } from '../support/test-db';
 
@@ -50,4 +51,30 @@ describe('ocrecon import-microsoft (child process)', () => {
     const digits = expected.toString().padStart(21, '0');
     expect(rows[0]).toEqual({ n: 1_000_000, charge: `${digits.slice(0, -20)}.${digits.slice(-20)}`, seven_digit_fractions: 20 * 16_667 }); // every third row of each 50,000 has 7 digits
   }, 600_000);
+
+  it('rolls back on SIGTERM, evidence included: no raw batch is left that no row names', async () => {
+    // new rows first (COPYed straight in, their evidence on the second connection), then stored ones:
+    // the import turns to the stage, which commits that evidence before its first upsert
+    const old = join(dir, 'old.ndjson');
+    const mixed = join(dir, 'mixed.ndjson');
+    await writePstnNdjson(old, 200_000, Date.UTC(2026, 10, 5), '7e7e0003');
+    await writePstnNdjson(mixed, 8_000, Date.UTC(2026, 10, 5), '7e7e0004');
+    appendFileSync(mixed, readFileSync(old));
+    expect((await runCli(['import-microsoft', old, '--tenant', TENANT], env)).code).toBe(0);
+    const state = async () => (await db.sql.query(`SELECT (SELECT count(*)::int FROM microsoft_call_rows) AS rows, (SELECT count(*)::int FROM microsoft_raw_batches) AS batches,
+        (SELECT count(*)::int FROM microsoft_raw_batches b WHERE NOT EXISTS (SELECT 1 FROM microsoft_call_rows r WHERE r.raw_batch = b.id)) AS unnamed`)).rows[0];
+    const before = await state();
+    expect(before.unnamed).toBe(0);
+
+    const child = spawn(process.execPath, [CLI, 'import-microsoft', mixed, '--tenant', TENANT], { env: { ...process.env, ...env } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    const upserting = async () => (await db.sql.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%SELECT line AS ord%' AND pid <> pg_backend_pid()`)).rowCount! > 0;
+    for (let i = 0; i < 1000 && !(await upserting()); i++) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(1);
+    expect(stderr).toMatch(/ocrecon: import-microsoft: stopped before the end of mixed\.ndjson; nothing of it was stored \(run it again\)\n$/);
+    expect(await state()).toEqual(before);
+  }, 120_000);
 });
