@@ -24,4 +24,11 @@ export class BatchDayStateEntity {
 
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt: Date;
+
+  /**
+   * The snapshot (pg_current_snapshot()::text) in which the day's inputs were last looked at: a
+   * carrier file it does not see came since (BatchRepository.daysChangedByFiles).
+   */
+  @Column({ type: 'text', nullable: true })
+  snapshot: string | null;
 }

@@ -88,12 +88,38 @@ export class BatchRepository {
     return rows.length > 0;
   }
 
-  async carrierRowsOnDay(carrierId: string, day: string): Promise<number> {
+  /**
+   * Days in [from, to) that a carrier file touches which the day's last look (its stored snapshot) did
+   * not see: a late or corrected file, ingested since. A file's day d also touches the days its rows can
+   * pair across (d ± the carrier's call-id window, at least one day); a day never looked at counts too.
+   * Whether a candidate really changed is the day fingerprint's to say. Oldest first.
+   */
+  async daysChangedByFiles(carrierId: string, from: string, to: string): Promise<string[]> {
+    const rows: { day: string }[] = await this.dataSource.query(
+      `WITH k AS (SELECT ceil(greatest(86400, call_id_window_seconds) / 86400.0)::int AS n FROM carriers WHERE id = $1),
+            touched AS (
+              SELECT DISTINCT (u.day + o.n)::date AS day, f.ingest_xact
+              FROM carrier_files f CROSS JOIN k, unnest(f.days) AS u(day), generate_series(-k.n, k.n) AS o(n)
+              WHERE f.carrier_id = $1 AND f.status = 'loaded' AND f.accepted > 0
+                AND u.day >= $2::date - k.n AND u.day < $3::date + k.n
+            )
+       SELECT DISTINCT t.day::text AS day
+       FROM touched t LEFT JOIN batch_day_state s ON s.carrier_id = $1 AND s.day = t.day
+       WHERE t.day >= $2::date AND t.day < $3::date
+         AND (s.snapshot IS NULL OR (t.ingest_xact IS NOT NULL AND NOT pg_visible_in_snapshot(t.ingest_xact::xid8, s.snapshot::pg_snapshot)))
+       ORDER BY 1`,
+      [carrierId, from, to],
+    );
+    return rows.map((r) => r.day);
+  }
+
+  /** The carrier's CDRs starting on the day, and the snapshot they were counted in. */
+  async carrierRowsOnDay(carrierId: string, day: string): Promise<{ rows: number; snapshot: string }> {
     const [row] = await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM carrier_cdrs WHERE carrier_id = $1 AND start_time >= $2::date AND start_time < $2::date + 1`,
+      `SELECT count(*)::int AS n, pg_current_snapshot()::text AS snapshot FROM carrier_cdrs WHERE carrier_id = $1 AND start_time >= $2::date AND start_time < $2::date + 1`,
       [carrierId, day],
     );
-    return row.n;
+    return { rows: row.n, snapshot: row.snapshot };
   }
 
   /**
@@ -101,7 +127,7 @@ export class BatchRepository {
    * its pairing margins (count and newest row version, xmin, which changes on every insert or
    * update), the carrier's tenants and its settings. Same fingerprint, same result.
    */
-  async dayFingerprint(carrierId: string, day: string): Promise<string> {
+  async dayFingerprint(carrierId: string, day: string): Promise<{ fingerprint: string; snapshot: string }> {
     const [row] = await this.dataSource.query(
       `WITH c AS (SELECT * FROM carriers WHERE id = $1),
             w AS (SELECT $2::date - make_interval(secs => greatest(86400, c.call_id_window_seconds)) AS lo,
@@ -114,22 +140,23 @@ export class BatchRepository {
            WHERE m.start_time >= w.lo AND m.start_time < w.hi),
          (SELECT string_agg(tenant_id::text, ',' ORDER BY tenant_id) FROM tenants WHERE carrier_id = $1),
          (SELECT row(c.operator_names, c.duration_tolerance_seconds, c.charge_tolerance, c.match_window_seconds, c.call_id_window_seconds)::text FROM c)
-       )) AS fingerprint`,
+       )) AS fingerprint, pg_current_snapshot()::text AS snapshot`,
       [carrierId, day],
     );
-    return row.fingerprint;
+    return { fingerprint: row.fingerprint, snapshot: row.snapshot };
   }
 
   findDayState(carrierId: string, day: string): Promise<BatchDayStateEntity | null> {
     return this.dataSource.getRepository(BatchDayStateEntity).findOneBy({ carrierId, day });
   }
 
-  async saveDayState(state: Pick<BatchDayStateEntity, 'carrierId' | 'day' | 'status' | 'fingerprint' | 'reconcileRunId'>): Promise<void> {
+  /** `snapshot`: the one the day's inputs were looked at in (carrierRowsOnDay, dayFingerprint), not a later one. */
+  async saveDayState(state: Pick<BatchDayStateEntity, 'carrierId' | 'day' | 'status' | 'fingerprint' | 'reconcileRunId' | 'snapshot'>): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO batch_day_state (carrier_id, day, status, fingerprint, reconcile_run_id, updated_at) VALUES ($1, $2, $3, $4, $5, now())
+      `INSERT INTO batch_day_state (carrier_id, day, status, fingerprint, reconcile_run_id, snapshot, updated_at) VALUES ($1, $2, $3, $4, $5, $6, now())
        ON CONFLICT (carrier_id, day) DO UPDATE SET status = EXCLUDED.status, fingerprint = EXCLUDED.fingerprint,
-         reconcile_run_id = EXCLUDED.reconcile_run_id, updated_at = now()`,
-      [state.carrierId, state.day, state.status, state.fingerprint, state.reconcileRunId],
+         reconcile_run_id = EXCLUDED.reconcile_run_id, snapshot = EXCLUDED.snapshot, updated_at = now()`,
+      [state.carrierId, state.day, state.status, state.fingerprint, state.reconcileRunId, state.snapshot],
     );
   }
 

@@ -19,7 +19,12 @@ export function parseDay(text: string): string {
 }
 
 export function nextDay(day: string): string {
-  return utcDay(Date.parse(`${day}T00:00:00Z`) + DAY_MS);
+  return addDays(day, 1);
+}
+
+/** The day `n` days after (before, when negative). */
+export function addDays(day: string, n: number): string {
+  return utcDay(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS);
 }
 
 /**

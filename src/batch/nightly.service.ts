@@ -11,7 +11,7 @@ import { PullProgress, PullService, TenantPullResult } from '../microsoft-logs/p
 import { BatchRepository, LockSession } from './batch.repository';
 import { RunStatus } from './batch-run.entity';
 import { StepStatus } from './batch-step.entity';
-import { backoffMs, nextDay, nightDays, parseDay, yesterday } from './nightly-plan';
+import { addDays, backoffMs, nextDay, nightDays, parseDay, yesterday } from './nightly-plan';
 
 export interface NightlyRequest {
   /** The night's day (default: yesterday, UTC). */
@@ -57,8 +57,10 @@ class StepFailed extends Error {}
 /**
  * The nightly reconciliation batch. For each carrier and each day of the night (the day and the
  * trailing days Microsoft may still be filling in): pull every tenant's Microsoft logs of the day,
- * then reconcile the day if its inputs changed since it was last reconciled. A day without any
- * carrier CDR is reported as waiting, not reconciled into a flood of MISSING_AT_CARRIER.
+ * then reconcile the day if its inputs changed since it was last reconciled. Older days (within
+ * OCRECON_NIGHTLY_LOOKBACK_DAYS) that a carrier file ingested since their last look touches are
+ * reconciled again too, without a pull. A day without any carrier CDR is reported as waiting, not
+ * reconciled into a flood of MISSING_AT_CARRIER.
  *
  * Exactly one runner per carrier and day: a session-level advisory lock is held while working on
  * it, and a day finished by another runner since this run started is not done again. Every step is
@@ -105,12 +107,16 @@ export class NightlyService implements OnModuleInit {
       let interrupted = false;
       try {
         outer: for (const carrier of carriers) {
-          for (const day of nightDays(date, this.config.OCRECON_NIGHTLY_TRAILING_DAYS)) {
+          const days = nightDays(date, this.config.OCRECON_NIGHTLY_TRAILING_DAYS);
+          // Older days a carrier file came for since they were last looked at (late or corrected files):
+          // reconciled again if their inputs changed; Microsoft's side of them is settled, not pulled again.
+          const late = await this.batch.daysChangedByFiles(carrier.id, addDays(date, -this.config.OCRECON_NIGHTLY_LOOKBACK_DAYS), days[0]);
+          for (const day of [...late, ...days]) {
             if (request.shouldStop?.()) {
               interrupted = true;
               break outer;
             }
-            const outcome = await this.runDay(session, run.id, run.startedAt, carrier.id, day, request);
+            const outcome = await this.runDay(session, run.id, run.startedAt, carrier.id, day, request, late.includes(day));
             log.info({ carrierId: carrier.id, day, pull: outcome.pull, reconcile: outcome.reconcile, counts: outcome.counts, error: outcome.error }, 'day done');
             summary.days.push(outcome);
           }
@@ -142,7 +148,8 @@ export class NightlyService implements OnModuleInit {
     }
   }
 
-  private async runDay(session: LockSession, runId: string, runStarted: Date, carrierId: string, day: string, request: NightlyRequest): Promise<DayOutcome> {
+  /** `late`: a day before the night's trailing days, there because a carrier file came for it (no pull). */
+  private async runDay(session: LockSession, runId: string, runStarted: Date, carrierId: string, day: string, request: NightlyRequest, late = false): Promise<DayOutcome> {
     const key = `day:${carrierId}:${day}`;
     const note = (step: string, status: StepStatus) => request.onStep?.({ carrierId, day, step, status });
     if (!(await session.tryLock(key))) {
@@ -159,7 +166,11 @@ export class NightlyService implements OnModuleInit {
       const outcome: DayOutcome = { carrierId, day, pull: 'skipped', reconcile: 'blocked' };
 
       // 1. Microsoft's logs of the day, tenant by tenant.
-      if (this.config.AZURE_CLIENT_ID) {
+      if (late) {
+        await this.recordStep(runId, carrierId, day, 'pull', 'skipped' as StepStatus, 0, {
+          reason: "a carrier file came for this day since it was last looked at; it is before the trailing days, so Microsoft's logs of it are settled and not pulled again",
+        });
+      } else if (this.config.AZURE_CLIENT_ID) {
         // The carrier's tenants side by side (OCRECON_PULL_CONCURRENCY). A retry of the step pulls again
         // only the tenants that failed with a failure that may pass (throttled, unavailable); a tenant
         // refused (no consent) is reported and not retried.
@@ -189,17 +200,20 @@ export class NightlyService implements OnModuleInit {
       }
 
       // 2. Nothing from the carrier for the day yet: wait, don't flag every call as missing.
-      if ((await this.batch.carrierRowsOnDay(carrierId, day)) === 0) {
+      const carrierRows = await this.batch.carrierRowsOnDay(carrierId, day);
+      if (carrierRows.rows === 0) {
         await this.recordStep(runId, carrierId, day, 'reconcile', 'waiting', 0, { reason: 'no carrier CDR for this day has arrived yet' });
-        await this.batch.saveDayState({ carrierId, day, status: 'waiting', fingerprint: null, reconcileRunId: null });
+        await this.batch.saveDayState({ carrierId, day, status: 'waiting', fingerprint: null, reconcileRunId: null, snapshot: carrierRows.snapshot });
         note('reconcile', 'waiting');
         return { ...outcome, reconcile: 'waiting' };
       }
 
       // 3. Reconcile the day when its inputs changed since it was last reconciled.
-      const fingerprint = await this.batch.dayFingerprint(carrierId, day);
+      const { fingerprint, snapshot } = await this.batch.dayFingerprint(carrierId, day);
       const state = await this.batch.findDayState(carrierId, day);
       if (state?.status === 'reconciled' && state.fingerprint === fingerprint) {
+        // looked at again: files seen now (that changed nothing) no longer make the day a candidate
+        await this.batch.saveDayState({ carrierId, day, status: 'reconciled', fingerprint, reconcileRunId: state.reconcileRunId, snapshot });
         await this.recordStep(runId, carrierId, day, 'reconcile', 'unchanged', 0, { reconcileRunId: state.reconcileRunId, fingerprint });
         note('reconcile', 'unchanged');
         // The day's standing result is the last reconciliation's: report it as this night's.
@@ -214,7 +228,7 @@ export class NightlyService implements OnModuleInit {
       });
       note('reconcile', rec.status);
       if (rec.status !== 'succeeded' || !result) return { ...outcome, reconcile: rec.status, error: rec.error };
-      await this.batch.saveDayState({ carrierId, day, status: 'reconciled', fingerprint, reconcileRunId: result.runId });
+      await this.batch.saveDayState({ carrierId, day, status: 'reconciled', fingerprint, reconcileRunId: result.runId, snapshot });
       return { ...outcome, reconcile: 'succeeded', counts: result.counts, reconcileRunId: result.runId, totalsByCurrency: result.totalsByCurrency };
     } finally {
       await session.unlock(key);

@@ -43,4 +43,15 @@ export class CarrierFileEntity {
 
   @CreateDateColumn({ name: 'ingested_at', type: 'timestamptz' })
   ingestedAt: Date;
+
+  /**
+   * The UTC days its stored rows start on. A file ingested after a day was last reconciled (a late
+   * or corrected file) makes the nightly reconcile that day again, within OCRECON_NIGHTLY_LOOKBACK_DAYS.
+   */
+  @Column({ type: 'date', array: true, default: () => "'{}'" })
+  days: string[];
+
+  /** The ingest's transaction id (pg_current_xact_id()::text): which day states have seen the file. */
+  @Column({ name: 'ingest_xact', type: 'text', nullable: true })
+  ingestXact: string | null;
 }

@@ -65,10 +65,12 @@ export class CarrierFilesRepository {
     await tx.queryRunner.query(`UPDATE carrier_files SET sha256 = $2 WHERE id = $1`, [fileId, sha256]);
   }
 
-  async completeFile(tx: Tx, fileId: string, counts: Pick<CarrierFileEntity, 'status' | 'rowsRead' | 'accepted' | 'rejected' | 'skipped'>): Promise<void> {
+  /** The file's outcome; `days`: the UTC days its stored rows start on (a day outside years 0000-9999 is left out). */
+  async completeFile(tx: Tx, fileId: string, counts: Pick<CarrierFileEntity, 'status' | 'rowsRead' | 'accepted' | 'rejected' | 'skipped' | 'days'>): Promise<void> {
     await tx.queryRunner.query(
-      `UPDATE carrier_files SET status = $2, rows_read = $3, accepted = $4, rejected = $5, skipped = $6 WHERE id = $1`,
-      [fileId, counts.status, counts.rowsRead, counts.accepted, counts.rejected, counts.skipped],
+      `UPDATE carrier_files SET status = $2, rows_read = $3, accepted = $4, rejected = $5, skipped = $6, days = $7::date[],
+         ingest_xact = pg_current_xact_id()::text WHERE id = $1`,
+      [fileId, counts.status, counts.rowsRead, counts.accepted, counts.rejected, counts.skipped, counts.days.filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)).sort()],
     );
   }
 

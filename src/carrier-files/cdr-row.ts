@@ -13,7 +13,8 @@ export interface RowProblem {
 }
 
 /** A validated row, already encoded as the COPY text fields of STAGE_COLUMNS (tab-separated, no line end). */
-export type RowResult = { ok: true; copyFields: string } | { ok: false; problems: RowProblem[] };
+/** `day`: the UTC day the call started (YYYY-MM-DD). */
+export type RowResult = { ok: true; copyFields: string; day: string } | { ok: false; problems: RowProblem[] };
 
 /** The carrier_cdrs columns a file provides, in COPY order. */
 export const STAGE_COLUMNS = [
@@ -125,6 +126,6 @@ export function makeRowValidator(profile: CarrierFileProfile, indexes: Map<Canon
     const copyFields =
       `${line}\t${recordId === null ? NULL : copyText(recordId)}\t${callId === null ? NULL : copyText(callId)}\t${tenant ?? NULL}\t${direction ?? NULL}\t` +
       `${start!.iso}\t${end ? end.iso : NULL}\t${seconds}\t${billable}\t${caller}\t${callee}\t${charge ?? NULL}\t${connection ?? NULL}\t${currency ?? NULL}`;
-    return { ok: true, copyFields };
+    return { ok: true, copyFields, day: start!.iso.slice(0, 10) };
   };
 }

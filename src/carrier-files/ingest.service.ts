@@ -178,7 +178,7 @@ export class IngestService {
         fileId, sha256, rowsRead: stats.rowsRead, accepted: counts.accepted, rejected: stats.rejectedLines + counts.conflicts,
         skipped: counts.skipped, alreadyIngested: false, status,
       };
-      await this.files.completeFile(tx, fileId, result);
+      await this.files.completeFile(tx, fileId, { ...result, days: status === 'loaded' && counts.accepted > 0 ? [...stats.days] : [] });
       return result;
     }).catch((error) => {
       if (error instanceof RepeatedFile) return this.repeated(error.fileId, error.sha256, error.status);
@@ -202,7 +202,7 @@ export class IngestService {
     onProgress?: (progress: IngestProgress) => void, lineRecords?: LineRecords | null,
   ) {
     const hash = createHash('sha256');
-    const stats: ParseStats = { rowsRead: 0, rejectedLines: 0, validRows: 0 };
+    const stats: ParseStats = { rowsRead: 0, rejectedLines: 0, validRows: 0, days: new Set() };
     const sink = new RecordSink(profile, row, problem, stats);
     const out = new Transform({
       writableObjectMode: true,

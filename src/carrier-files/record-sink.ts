@@ -6,6 +6,8 @@ export interface ParseStats {
   rowsRead: number;
   rejectedLines: number;
   validRows: number;
+  /** The UTC days the valid rows start on (YYYY-MM-DD): what the nightly reconciles again when the file comes late. */
+  days: Set<string>;
 }
 
 type Validator = ReturnType<typeof makeRowValidator>;
@@ -46,6 +48,7 @@ export class RecordSink {
     const result = this.validate(fields, line);
     if (result.ok) {
       this.stats.validRows += 1;
+      this.stats.days.add(result.day);
       this.text += this.row(result.copyFields);
     } else {
       this.stats.rejectedLines += 1;

@@ -124,6 +124,16 @@ export class AppConfig {
   @Max(30)
   OCRECON_NIGHTLY_TRAILING_DAYS: number = 2;
 
+  /**
+   * How far back (days before the night's day) a carrier file ingested since a day was last reconciled
+   * makes the nightly reconcile that day again (a late or corrected file): five weeks, a billing cycle.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(400)
+  OCRECON_NIGHTLY_LOOKBACK_DAYS: number = 35;
+
   /** Attempts of a failed batch step before it is reported failed, with exponential backoff from the base. */
   @Transform(toInt)
   @IsInt()

@@ -150,6 +150,36 @@ describe('ocrecon nightly', () => {
     expect((await q(`SELECT count(*)::int AS n FROM microsoft_pulls WHERE status = 'running'`))[0].n).toBe(0);
   });
 
+  it('reconciles an older day again when a carrier file comes for it late, without pulling it again', async () => {
+    const later = '2026-11-11'; // the night's days: 11-09 to 11-11; the day D is 10 days before
+    const first = await nightly('--date', later);
+    expect(first.code).toBe(0);
+    // D was looked at by earlier runs (the last one was stopped before it): whatever is left, one run settles it
+    const settled = await nightly('--date', later);
+    expect(settled.summary.days.map((d: { day: string }) => d.day)).toEqual(['2026-11-09', '2026-11-10', '2026-11-11']);
+
+    const late = join(dir, 'fab-late-4.csv');
+    await writeCanonicalFile(late, [{ ...(day.carrierRows.find((r) => typeof r !== 'string') as object), recordId: 'LATE-4', callId: 'late-call-4@sbc' } as never]);
+    expect((await runCli(['ingest', late, '--carrier', 'fab'], env)).code).toBe(0);
+    const served = fake.served.length;
+    const { code, summary } = await nightly('--date', later);
+    expect(code).toBe(0);
+    // D and the days its rows can pair across; D's neighbours have no carrier data
+    expect(summary.days.map((d: { day: string; pull: string; reconcile: string }) => [d.day, d.pull, d.reconcile])).toEqual([
+      ['2026-10-31', 'skipped', 'waiting'], [D, 'skipped', 'succeeded'], ['2026-11-02', 'skipped', 'waiting'],
+      ['2026-11-09', 'succeeded', 'waiting'], ['2026-11-10', 'succeeded', 'waiting'], ['2026-11-11', 'succeeded', 'waiting'],
+    ]);
+    expect(fake.served.slice(served).some((s) => s.at && s.skip === 0 && s.status === 200)).toBe(true); // the night's days were pulled
+    const flagged = await q(`SELECT kind FROM discrepancies WHERE carrier_record_ref = 'LATE-4'`);
+    expect(flagged).toEqual([{ kind: 'MISSING_AT_MICROSOFT' }]);
+    const [step] = await q(`SELECT status, detail->>'reason' AS reason FROM batch_steps WHERE run_id = $1 AND day = $2 AND step = 'pull'`, [summary.runId, D]);
+    expect(step).toEqual({ status: 'skipped', reason: expect.stringMatching(/^a carrier file came for this day since it was last looked at/) });
+
+    // looked at: the next night leaves it alone
+    const again = await nightly('--date', later);
+    expect(again.summary.days.map((d: { day: string }) => d.day)).toEqual(['2026-11-09', '2026-11-10', '2026-11-11']);
+  });
+
   it('pulls the tenants side by side; a retry pulls again only a tenant whose failure may pass, never one refused', async () => {
     const [ok, flaky, refused] = ['c1c1c1c1-0000-4000-8000-0000000000c1', 'c2c2c2c2-0000-4000-8000-0000000000c2', 'c3c3c3c3-0000-4000-8000-0000000000c3'];
     expect((await runCli(['carriers', 'add', 'con', '--name', 'Contoso Voice'], env)).code).toBe(0);

@@ -1,0 +1,30 @@
+import { MigrationInterface, QueryRunner } from "typeorm";
+
+/**
+ * carrier_files.days: the UTC days a file's stored rows start on, and ingest_xact: the ingest's
+ * transaction id (pg_current_xact_id, as text). batch_day_state.snapshot: the snapshot (as text) in
+ * which the day's inputs were last looked at (fingerprinted, or found without carrier data). A file
+ * that snapshot does not see touches the day since: the nightly reconciles such days again (a late or
+ * corrected carrier file), not only the night's day and its trailing days. Stored files get their
+ * days from their rows; without an ingest_xact they count as seen by every day state.
+ */
+export class CarrierFileDays1795420600000 implements MigrationInterface {
+    name = 'CarrierFileDays1795420600000'
+
+    public async up(queryRunner: QueryRunner): Promise<void> {
+        await queryRunner.query(`ALTER TABLE "carrier_files" ADD "days" date array NOT NULL DEFAULT '{}'`);
+        await queryRunner.query(`ALTER TABLE "carrier_files" ADD "ingest_xact" text`);
+        await queryRunner.query(`ALTER TABLE "batch_day_state" ADD "snapshot" text`);
+        await queryRunner.query(`UPDATE carrier_files f SET days = d.days
+            FROM (SELECT file_id, array_agg(DISTINCT (start_time AT TIME ZONE 'UTC')::date ORDER BY (start_time AT TIME ZONE 'UTC')::date) AS days
+                  FROM carrier_cdrs GROUP BY file_id) AS d
+            WHERE d.file_id = f.id`);
+    }
+
+    public async down(queryRunner: QueryRunner): Promise<void> {
+        await queryRunner.query(`ALTER TABLE "batch_day_state" DROP COLUMN "snapshot"`);
+        await queryRunner.query(`ALTER TABLE "carrier_files" DROP COLUMN "ingest_xact"`);
+        await queryRunner.query(`ALTER TABLE "carrier_files" DROP COLUMN "days"`);
+    }
+
+}
