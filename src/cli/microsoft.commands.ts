@@ -4,6 +4,9 @@ import { ImportMicrosoftService, ImportResult } from '../microsoft-logs/import.s
 import { ShutdownSignal } from '../common/shutdown';
 import { PullReport, PullService } from '../microsoft-logs/pull.service';
 import { printResult } from './output';
+import { createProgress } from './progress';
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
 
 interface PullOptions {
   tenant?: string;
@@ -67,10 +70,20 @@ export class ImportMicrosoftCommand extends CommandRunner {
     // A stop signal ends the import at its next batch and rolls it back, evidence included (on its own,
     // the process would end at once, leaving raw batches committed for the file but named by no row).
     const unsubscribe = this.shutdown.onRequest(() => process.stderr.write('ocrecon: stopping: the import is rolled back…\n'));
+    let size = 0;
+    try {
+      size = statSync(file).size;
+    } catch {
+      // importFile names the file it cannot read.
+    }
+    const progress = createProgress({ label: basename(file), total: size, unit: 'bytes' });
     let r: ImportResult;
     try {
-      r = await this.imports.importFile(file, o.tenant, { source: o.source, operator: o.operator, shouldStop: () => this.shutdown.requested });
+      r = await this.imports.importFile(file, o.tenant, {
+        source: o.source, operator: o.operator, shouldStop: () => this.shutdown.requested, onProgress: (p) => progress.update(p.bytesRead, p.rowsRead),
+      });
     } finally {
+      progress.stop();
       unsubscribe();
     }
     printResult(r, o.json, () =>

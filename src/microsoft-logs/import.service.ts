@@ -55,6 +55,8 @@ export interface ImportOptions {
    * (its transaction rolled back, evidence already committed for it deleted). The CLI's stop signal.
    */
   shouldStop?: () => boolean;
+  /** Progress of a streamed file (NDJSON, the admin CSV): bytes of the file read so far, rows so far. */
+  onProgress?: (p: { bytesRead: number; rowsRead: number }) => void;
 }
 
 /** Throws when the import was asked to stop: nothing of the file is kept. */
@@ -280,6 +282,7 @@ export class ImportMicrosoftService {
           }
           addCounts(result, outcome);
           result.rowsRead += batch.count;
+          options.onProgress?.({ bytesRead: reader.mark().position, rowsRead: result.rowsRead });
         }
         await evidence.commit(); // the evidence first: never a row without it
       });
@@ -383,7 +386,10 @@ export class ImportMicrosoftService {
     await this.transactions.run(async (tx) => {
       let at: Map<string, number> | null = null;
       let rows: StoredCallRow[] = [];
-      const parser = createReadStream(path).pipe(parseCsv({ bom: true, relax_column_count: true, info: true, skip_empty_lines: true }));
+      const file = createReadStream(path);
+      let bytesRead = 0;
+      if (options.onProgress) file.on('data', (chunk) => void (bytesRead += chunk.length));
+      const parser = file.pipe(parseCsv({ bom: true, relax_column_count: true, info: true, skip_empty_lines: true }));
       try {
         for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
           if (!at) {
@@ -404,6 +410,7 @@ export class ImportMicrosoftService {
           if (rows.length >= BATCH) {
             checkStop(options, name);
             addCounts(result, await this.logs.upsertCallRows(tx, tenantId, rows));
+            options.onProgress?.({ bytesRead, rowsRead: result.rowsRead });
             rows = [];
           }
         }
@@ -414,6 +421,7 @@ export class ImportMicrosoftService {
       }
       if (!at) throw invalidInput(`${name} is empty`);
       addCounts(result, await this.logs.upsertCallRows(tx, tenantId, rows));
+      options.onProgress?.({ bytesRead, rowsRead: result.rowsRead });
     });
     return result;
   }

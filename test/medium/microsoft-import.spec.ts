@@ -1,5 +1,5 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CarriersService } from '../../src/carriers/carriers.service';
@@ -166,8 +166,14 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
 
     // the first import of a day: three batches, each COPYed straight in
     writeFileSync(join(dir, 'day.ndjson'), range(0, 10_000).map((i) => row(i)).join('\n'));
-    expect(await imports.importFile(join(dir, 'day.ndjson'), FRESH)).toMatchObject({ rowsRead: 10_000, inserted: 10_000, updated: 0, unchanged: 0 });
+    const progress: { bytesRead: number; rowsRead: number }[] = [];
+    expect(await imports.importFile(join(dir, 'day.ndjson'), FRESH, { onProgress: (p) => progress.push(p) })).toMatchObject({ rowsRead: 10_000, inserted: 10_000, updated: 0, unchanged: 0 });
     expect(direct.mock.calls).toHaveLength(3);
+    // after each batch: the bytes of the file read, the rows
+    expect(progress.map((p) => p.rowsRead)).toEqual([4000, 8000, 10_000]);
+    expect(progress.at(-1)!.bytesRead).toBe(statSync(join(dir, 'day.ndjson')).size);
+    expect(progress[0].bytesRead).toBeGreaterThan(0);
+    expect(progress[0].bytesRead).toBeLessThan(progress[1].bytesRead);
     expect(await count()).toBe(10_000);
 
     // batch 1 new; batch 2: 100 new rows, a bad line, then stored ones (one changed); batch 3 new again

@@ -1,5 +1,5 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CarriersService } from '../../src/carriers/carriers.service';
@@ -310,7 +310,9 @@ describe('Microsoft logs: pull and import services', () => {
       expect((await reconcile()).inputs.microsoft.rows).toBe(before + 2);
 
       // told otherwise (Calling Plan calls): stored as such, and out of the carrier's scope
-      const told = await app.get(ImportMicrosoftService).importFile(join(dir, 'PSTN.calls.2025-02-01.csv'), T, { operator: 'Microsoft' });
+      const progress: { bytesRead: number; rowsRead: number }[] = [];
+      const told = await app.get(ImportMicrosoftService).importFile(join(dir, 'PSTN.calls.2025-02-01.csv'), T, { operator: 'Microsoft', onProgress: (p) => progress.push(p) });
+      expect(progress.at(-1)).toEqual({ bytesRead: statSync(join(dir, 'PSTN.calls.2025-02-01.csv')).size, rowsRead: 3 });
       expect(told).toMatchObject({ updated: 2, operator: 'Microsoft', operatorAssumed: false });
       expect((await reconcile()).inputs.microsoft.rows).toBe(before);
     });
