@@ -7,6 +7,8 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * that snapshot does not see touches the day since: the nightly reconciles such days again (a late or
  * corrected carrier file), not only the night's day and its trailing days. Stored files get their
  * days from their rows; without an ingest_xact they count as seen by every day state.
+ * microsoft_pulls.last_xact: the transaction of a pull's last page that inserted or changed rows; an
+ * older window pulled by hand (a tenant's backlog once it consented) makes its days candidates too.
  */
 export class CarrierFileDays1795420600000 implements MigrationInterface {
     name = 'CarrierFileDays1795420600000'
@@ -15,6 +17,7 @@ export class CarrierFileDays1795420600000 implements MigrationInterface {
         await queryRunner.query(`ALTER TABLE "carrier_files" ADD "days" date array NOT NULL DEFAULT '{}'`);
         await queryRunner.query(`ALTER TABLE "carrier_files" ADD "ingest_xact" text`);
         await queryRunner.query(`ALTER TABLE "batch_day_state" ADD "snapshot" text`);
+        await queryRunner.query(`ALTER TABLE "microsoft_pulls" ADD "last_xact" text`);
         await queryRunner.query(`UPDATE carrier_files f SET days = d.days
             FROM (SELECT file_id, array_agg(DISTINCT (start_time AT TIME ZONE 'UTC')::date ORDER BY (start_time AT TIME ZONE 'UTC')::date) AS days
                   FROM carrier_cdrs GROUP BY file_id) AS d
@@ -22,6 +25,7 @@ export class CarrierFileDays1795420600000 implements MigrationInterface {
     }
 
     public async down(queryRunner: QueryRunner): Promise<void> {
+        await queryRunner.query(`ALTER TABLE "microsoft_pulls" DROP COLUMN "last_xact"`);
         await queryRunner.query(`ALTER TABLE "batch_day_state" DROP COLUMN "snapshot"`);
         await queryRunner.query(`ALTER TABLE "carrier_files" DROP COLUMN "ingest_xact"`);
         await queryRunner.query(`ALTER TABLE "carrier_files" DROP COLUMN "days"`);

@@ -89,24 +89,35 @@ export class BatchRepository {
   }
 
   /**
-   * Days in [from, to) that a carrier file touches which the day's last look (its stored snapshot) did
-   * not see: a late or corrected file, ingested since. A file's day d also touches the days its rows can
-   * pair across (d ± the carrier's call-id window, at least one day); a day never looked at counts too.
-   * Whether a candidate really changed is the day fingerprint's to say. Oldest first.
+   * Days in [from, to) that the day's last look (its stored snapshot) did not see change: a carrier
+   * file ingested since (a late or corrected file; its rows' days), or a pull of one of the carrier's
+   * tenants that stored or changed rows since (an older window pulled by hand; its window's days). Each
+   * such day also touches the days its rows can pair across (± the carrier's call-id window, at least
+   * one day); a day never looked at counts too. Whether a candidate really changed is the day
+   * fingerprint's to say. Oldest first.
    */
-  async daysChangedByFiles(carrierId: string, from: string, to: string): Promise<string[]> {
+  async daysChangedSinceLooked(carrierId: string, from: string, to: string): Promise<string[]> {
     const rows: { day: string }[] = await this.dataSource.query(
       `WITH k AS (SELECT ceil(greatest(86400, call_id_window_seconds) / 86400.0)::int AS n FROM carriers WHERE id = $1),
+            changed AS (
+              SELECT u.day, f.ingest_xact AS xact
+              FROM carrier_files f, unnest(f.days) AS u(day)
+              WHERE f.carrier_id = $1 AND f.status = 'loaded' AND f.accepted > 0 AND f.ingest_xact IS NOT NULL
+              UNION ALL
+              SELECT d::date, p.last_xact
+              FROM microsoft_pulls p JOIN tenants t ON t.tenant_id = p.tenant_id AND t.carrier_id = $1,
+                   generate_series((p.window_from AT TIME ZONE 'UTC')::date, ((p.window_to - interval '1 microsecond') AT TIME ZONE 'UTC')::date, interval '1 day') AS d
+              WHERE p.last_xact IS NOT NULL AND p.source <> 'dialout' AND p.window_to > $2::date - 7 AND p.window_from < $3::date + 7
+            ),
             touched AS (
-              SELECT DISTINCT (u.day + o.n)::date AS day, f.ingest_xact
-              FROM carrier_files f CROSS JOIN k, unnest(f.days) AS u(day), generate_series(-k.n, k.n) AS o(n)
-              WHERE f.carrier_id = $1 AND f.status = 'loaded' AND f.accepted > 0
-                AND u.day >= $2::date - k.n AND u.day < $3::date + k.n
+              SELECT DISTINCT (c.day + o.n)::date AS day, c.xact
+              FROM changed c CROSS JOIN k, generate_series(-k.n, k.n) AS o(n)
+              WHERE c.day >= $2::date - k.n AND c.day < $3::date + k.n
             )
        SELECT DISTINCT t.day::text AS day
        FROM touched t LEFT JOIN batch_day_state s ON s.carrier_id = $1 AND s.day = t.day
        WHERE t.day >= $2::date AND t.day < $3::date
-         AND (s.snapshot IS NULL OR (t.ingest_xact IS NOT NULL AND NOT pg_visible_in_snapshot(t.ingest_xact::xid8, s.snapshot::pg_snapshot)))
+         AND (s.snapshot IS NULL OR NOT pg_visible_in_snapshot(t.xact::xid8, s.snapshot::pg_snapshot))
        ORDER BY 1`,
       [carrierId, from, to],
     );

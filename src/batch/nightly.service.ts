@@ -58,7 +58,7 @@ class StepFailed extends Error {}
  * The nightly reconciliation batch. For each carrier and each day of the night (the day and the
  * trailing days Microsoft may still be filling in): pull every tenant's Microsoft logs of the day,
  * then reconcile the day if its inputs changed since it was last reconciled. Older days (within
- * OCRECON_NIGHTLY_LOOKBACK_DAYS) that a carrier file ingested since their last look touches are
+ * OCRECON_NIGHTLY_LOOKBACK_DAYS) that a carrier file or a pull changed since their last look are
  * reconciled again too, without a pull. A day without any carrier CDR is reported as waiting, not
  * reconciled into a flood of MISSING_AT_CARRIER.
  *
@@ -108,9 +108,9 @@ export class NightlyService implements OnModuleInit {
       try {
         outer: for (const carrier of carriers) {
           const days = nightDays(date, this.config.OCRECON_NIGHTLY_TRAILING_DAYS);
-          // Older days a carrier file came for since they were last looked at (late or corrected files):
-          // reconciled again if their inputs changed; Microsoft's side of them is settled, not pulled again.
-          const late = await this.batch.daysChangedByFiles(carrier.id, addDays(date, -this.config.OCRECON_NIGHTLY_LOOKBACK_DAYS), days[0]);
+          // Older days that changed since they were last looked at (a late or corrected carrier file, an
+          // old window pulled by hand): reconciled again if their inputs changed; not pulled again.
+          const late = await this.batch.daysChangedSinceLooked(carrier.id, addDays(date, -this.config.OCRECON_NIGHTLY_LOOKBACK_DAYS), days[0]);
           for (const day of [...late, ...days]) {
             if (request.shouldStop?.()) {
               interrupted = true;
@@ -148,7 +148,7 @@ export class NightlyService implements OnModuleInit {
     }
   }
 
-  /** `late`: a day before the night's trailing days, there because a carrier file came for it (no pull). */
+  /** `late`: a day before the night's trailing days, there because its data changed since it was last looked at (no pull). */
   private async runDay(session: LockSession, runId: string, runStarted: Date, carrierId: string, day: string, request: NightlyRequest, late = false): Promise<DayOutcome> {
     const key = `day:${carrierId}:${day}`;
     const note = (step: string, status: StepStatus) => request.onStep?.({ carrierId, day, step, status });
@@ -168,7 +168,7 @@ export class NightlyService implements OnModuleInit {
       // 1. Microsoft's logs of the day, tenant by tenant.
       if (late) {
         await this.recordStep(runId, carrierId, day, 'pull', 'skipped' as StepStatus, 0, {
-          reason: "a carrier file came for this day since it was last looked at; it is before the trailing days, so Microsoft's logs of it are settled and not pulled again",
+          reason: "its data changed since it was last looked at (a carrier file, or a pull by hand); it is before the trailing days, so Microsoft's logs of it are settled and not pulled again",
         });
       } else if (this.config.AZURE_CLIENT_ID) {
         // The carrier's tenants side by side (OCRECON_PULL_CONCURRENCY). A retry of the step pulls again

@@ -125,8 +125,9 @@ export class AppConfig {
   OCRECON_NIGHTLY_TRAILING_DAYS: number = 2;
 
   /**
-   * How far back (days before the night's day) a carrier file ingested since a day was last reconciled
-   * makes the nightly reconcile that day again (a late or corrected file): five weeks, a billing cycle.
+   * How far back (days before the night's day) a day that changed since the nightly last looked at it
+   * (a late or corrected carrier file, an old window pulled by hand) is reconciled again: five weeks,
+   * a billing cycle.
    */
   @Transform(toInt)
   @IsInt()

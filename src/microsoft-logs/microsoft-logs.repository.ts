@@ -71,6 +71,7 @@ const UPSERT_PAGE = fastUpsertSql({
   thenUpdate: `UPDATE microsoft_pulls SET next_link = $5, pages = pages + 1, rows_received = rows_received + counts.total,
       rows_inserted = rows_inserted + counts.inserted, rows_updated = rows_updated + counts.updated,
       rows_unchanged = rows_unchanged + (counts.fast - counts.inserted - counts.updated),
+      last_xact = CASE WHEN counts.inserted + counts.updated > 0 THEN pg_current_xact_id()::text ELSE last_xact END,
       status = CASE WHEN $5::text IS NULL THEN 'done' ELSE 'running' END, error = NULL,
       updated_at = now(), finished_at = CASE WHEN $5::text IS NULL THEN now() END
     FROM counts WHERE id = $4::uuid`,
@@ -302,6 +303,7 @@ export class MicrosoftLogsRepository {
       `UPDATE microsoft_pulls SET next_link = $2, pages = pages + 1, rows_received = rows_received + $3,
          rows_inserted = rows_inserted + $4, rows_updated = rows_updated + $5, rows_unchanged = rows_unchanged + $6,
          rows_rejected = rows_rejected + $7,
+         last_xact = CASE WHEN $4 + $5 > 0 THEN pg_current_xact_id()::text ELSE last_xact END,
          problems = CASE WHEN $7 = 0 THEN problems WHEN coalesce(jsonb_array_length(problems), 0) < 100 THEN coalesce(problems, '[]'::jsonb) || $8::jsonb ELSE problems END,
          status = CASE WHEN $2::text IS NULL THEN 'done' ELSE 'running' END, error = NULL,
          updated_at = now(), finished_at = CASE WHEN $2::text IS NULL THEN now() END

@@ -72,4 +72,11 @@ export class MicrosoftPullEntity {
 
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt: Date | null;
+
+  /**
+   * The transaction id (pg_current_xact_id()::text) of the last page that inserted or changed rows:
+   * the nightly reconciles again an older day of the window that its last look did not see this in.
+   */
+  @Column({ name: 'last_xact', type: 'text', nullable: true })
+  lastXact: string | null;
 }

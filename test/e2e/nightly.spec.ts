@@ -173,7 +173,7 @@ describe('ocrecon nightly', () => {
     const flagged = await q(`SELECT kind FROM discrepancies WHERE carrier_record_ref = 'LATE-4'`);
     expect(flagged).toEqual([{ kind: 'MISSING_AT_MICROSOFT' }]);
     const [step] = await q(`SELECT status, detail->>'reason' AS reason FROM batch_steps WHERE run_id = $1 AND day = $2 AND step = 'pull'`, [summary.runId, D]);
-    expect(step).toEqual({ status: 'skipped', reason: expect.stringMatching(/^a carrier file came for this day since it was last looked at/) });
+    expect(step).toEqual({ status: 'skipped', reason: expect.stringMatching(/^its data changed since it was last looked at/) });
 
     // looked at: the next night leaves it alone
     const again = await nightly('--date', later);

@@ -81,6 +81,9 @@ describe('Microsoft logs: pull and import services', () => {
       ['2025-01-01T00:00:00.000Z', '2025-04-01T00:00:00.000Z', 'done', 0, 1],
       ['2025-04-01T00:00:00.000Z', '2025-04-11T00:00:00.000Z', 'done', 0, 0],
     ]);
+    // a pull that stored or changed rows names its last such page's transaction (the nightly's cue); one that changed nothing names none
+    const xacts = await db.sql.query(`SELECT rows_inserted + rows_updated > 0 AS changed, last_xact IS NOT NULL AS named FROM microsoft_pulls WHERE tenant_id = $1 ORDER BY started_at, window_from`, [A]);
+    expect(xacts.rows.map((r) => [r.changed, r.named])).toEqual([[true, true], [true, true], [true, true], [false, false]]);
 
     // the evidence is each row's text from the page; a row sent spread over lines (JSON whitespace)
     // is a new text: updated, and kept with its line feeds as spaces
