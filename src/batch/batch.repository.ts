@@ -90,8 +90,9 @@ export class BatchRepository {
 
   /**
    * Days in [from, to) that the day's last look (its stored snapshot) did not see change: a carrier
-   * file ingested since (a late or corrected file; its rows' days), or a pull of one of the carrier's
-   * tenants that stored or changed rows since (an older window pulled by hand; its window's days). Each
+   * file ingested since (a late or corrected file; its rows' days), or a pull or an import of one of
+   * the carrier's tenants that stored or changed rows since (an older window pulled by hand, its
+   * window's days; a Microsoft file loaded late, its rows' days). Each
    * such day also touches the days its rows can pair across (± the carrier's call-id window, at least
    * one day); a day never looked at counts too. Whether a candidate really changed is the day
    * fingerprint's to say. Oldest first.
@@ -108,6 +109,9 @@ export class BatchRepository {
               FROM microsoft_pulls p JOIN tenants t ON t.tenant_id = p.tenant_id AND t.carrier_id = $1,
                    generate_series((p.window_from AT TIME ZONE 'UTC')::date, ((p.window_to - interval '1 microsecond') AT TIME ZONE 'UTC')::date, interval '1 day') AS d
               WHERE p.last_xact IS NOT NULL AND p.source <> 'dialout' AND p.window_to > $2::date - 7 AND p.window_from < $3::date + 7
+              UNION ALL
+              SELECT u.day, i.xact
+              FROM microsoft_imports i JOIN tenants t ON t.tenant_id = i.tenant_id AND t.carrier_id = $1, unnest(i.days) AS u(day)
             ),
             touched AS (
               SELECT DISTINCT (c.day + o.n)::date AS day, c.xact

@@ -8,6 +8,7 @@ import { MicrosoftCallRowEntity } from '../microsoft-logs/microsoft-call-row.ent
 import { MicrosoftDialoutAggregateEntity } from '../microsoft-logs/microsoft-dialout-aggregate.entity';
 import { MicrosoftRawBatchEntity } from '../microsoft-logs/microsoft-raw-batch.entity';
 import { MicrosoftPullEntity } from '../microsoft-logs/microsoft-pull.entity';
+import { MicrosoftImportEntity } from '../microsoft-logs/microsoft-import.entity';
 import { DailyControlEntity } from '../matching/daily-control.entity';
 import { ReconciliationRunEntity } from '../matching/reconciliation-run.entity';
 import { DiscrepancyEventEntity } from '../discrepancies/discrepancy-event.entity';
@@ -27,6 +28,7 @@ export const ENTITIES = [
   MicrosoftCallRowEntity,
   MicrosoftRawBatchEntity,
   MicrosoftPullEntity,
+  MicrosoftImportEntity,
   MicrosoftDialoutAggregateEntity,
   ReconciliationRunEntity,
   DailyControlEntity,

@@ -17,7 +17,7 @@ import { firstNonBlankLine, NdjsonLine, NdjsonReader, ReaderMark } from './ndjso
 import { directLine, rowText, scanRow, stageLine } from './ndjson-row';
 import { BatchBuffers } from './copy-buffers';
 import { RawBatchWriter } from './raw-batch-writer';
-import { documentElementBounds, endDirectRow, endStagedRow, pageRowBounds, repeatsId, rowBounds, writeTypedColumns } from './ndjson-bytes';
+import { documentElementBounds, endDirectRow, endStagedRow, pageRowBounds, repeatsId, rowBounds, startDayKey, writeTypedColumns } from './ndjson-bytes';
 
 export interface ImportProblem {
   /** Line in the file (NDJSON, CSV with the header as line 1); absent for rows inside a JSON document. */
@@ -181,9 +181,11 @@ export class ImportMicrosoftService {
         const raw = texts && { json: `[${batch.map((x) => texts.b.toString('utf8', texts.bounds[2 * x.at], texts.bounds[2 * x.at + 1])).join(',')}]`, isPage: false };
         addCounts(total, await this.logs.upsertCallRows(tx, tenantId, batch.map((x, j) => ({ ...x.row, ord: j })), raw ?? undefined));
       }
-      return total;
+      const result: ImportResult = { file: basename(path), format: 'graph-json', rowsRead, ...total, rejected: rowsRead - rows.length, problems };
+      await this.recordImport(tx, tenantId, result, new Set(rows.map((x) => dayKey(x.row.start_time))));
+      return result;
     });
-    return { file: basename(path), format: 'graph-json', rowsRead, ...counts, rejected: rowsRead - rows.length, problems };
+    return counts;
   }
 
   /**
@@ -207,6 +209,7 @@ export class ImportMicrosoftService {
     };
     const reader = await NdjsonReader.open(path);
     const evidence = this.logs.rawBatchWriter();
+    const days = new Set<number>();
     try {
       await this.transactions.run(async (tx) => {
         await this.logs.createImportStage(tx);
@@ -234,7 +237,7 @@ export class ImportMicrosoftService {
           const mapped = takeBuffers().then((buffers) => {
             batch.buffers = buffers;
             buffers.clear();
-            return mapBatch(reader, forced, problem, batch, tenantId);
+            return mapBatch(reader, forced, problem, batch, tenantId, days);
           }).then(() => batch);
           mapped.catch(() => undefined); // awaited later: a failure meanwhile is not unhandled
           return mapped;
@@ -284,6 +287,7 @@ export class ImportMicrosoftService {
           result.rowsRead += batch.count;
           options.onProgress?.({ bytesRead: reader.mark().position, rowsRead: result.rowsRead });
         }
+        await this.recordImport(tx, tenantId, result, days);
         await evidence.commit(); // the evidence first: never a row without it
       });
     } catch (error) {
@@ -362,6 +366,18 @@ export class ImportMicrosoftService {
   }
 
   /**
+   * Records an import that stored or changed rows (microsoft_imports), in its transaction: the nightly
+   * reconciles again the older days it touched. `days`: yyyymmdd keys of its rows' start days (-1: none).
+   */
+  private async recordImport(tx: Tx, tenantId: string, result: ImportResult, days: Set<number>): Promise<void> {
+    if (result.inserted + result.updated === 0) return;
+    const dayTexts = [...days].filter((k) => k > 0 && k < 100_000_000).sort((a, b) => a - b)
+      .map((k) => `${String(Math.floor(k / 10000)).padStart(4, '0')}-${String(Math.floor(k / 100) % 100).padStart(2, '0')}-${String(k % 100).padStart(2, '0')}`);
+    await this.logs.recordImport(tx, { tenantId, fileName: result.file, format: result.format, rowsRead: result.rowsRead, inserted: result.inserted,
+      updated: result.updated, unchanged: result.unchanged, rejected: result.rejected, days: dayTexts });
+  }
+
+  /**
    * The operator of an admin-center export's rows: --operator, else the operator name of the tenant's
    * carrier (its first, when it has several). A tenant of several carriers must be told.
    */
@@ -386,6 +402,7 @@ export class ImportMicrosoftService {
     await this.transactions.run(async (tx) => {
       let at: Map<string, number> | null = null;
       let rows: StoredCallRow[] = [];
+      const days = new Set<number>();
       const file = createReadStream(path);
       let bytesRead = 0;
       if (options.onProgress) file.on('data', (chunk) => void (bytesRead += chunk.length));
@@ -402,7 +419,10 @@ export class ImportMicrosoftService {
           }
           result.rowsRead += 1;
           const r = adminExportRow(record, at, operator.name);
-          if (r.ok) rows.push(r.row);
+          if (r.ok) {
+            rows.push(r.row);
+            days.add(dayKey(r.row.start_time));
+          }
           else {
             result.rejected += 1;
             if (result.problems.length < MAX_PROBLEMS) result.problems.push({ line: info.lines, reason: r.reason });
@@ -422,9 +442,16 @@ export class ImportMicrosoftService {
       if (!at) throw invalidInput(`${name} is empty`);
       addCounts(result, await this.logs.upsertCallRows(tx, tenantId, rows));
       options.onProgress?.({ bytesRead, rowsRead: result.rowsRead });
+      await this.recordImport(tx, tenantId, result, days);
     });
     return result;
   }
+}
+
+/** yyyymmdd of an ISO instant's UTC day (as toStoredRow writes it: UTC, Z), -1 for none. */
+function dayKey(iso: string | null): number {
+  if (iso === null || iso[4] !== '-' || iso[7] !== '-') return -1;
+  return Number(iso.slice(0, 4)) * 10000 + Number(iso.slice(5, 7)) * 100 + Number(iso.slice(8, 10));
 }
 
 function addCounts(total: { inserted: number; updated: number; unchanged: number }, c: { inserted: number; updated: number; unchanged: number }): void {
@@ -489,7 +516,9 @@ const DIRECT_BATCH = 'ndjson_direct_batch';
  * line of the raw batch). Bad lines are reported; lines lossless-json refuses are left in
  * `batch.refused`, or, going direct, stop the batch (`mustStage`), as an id given twice does.
  */
-async function mapBatch(reader: NdjsonReader, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void, batch: MappedBatch, tenantId: string): Promise<void> {
+async function mapBatch(
+  reader: NdjsonReader, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void, batch: MappedBatch, tenantId: string, days: Set<number>,
+): Promise<void> {
   const { copy, raw, ids } = batch.buffers;
   const direct = batch.mode === 'direct';
   const prefix = direct ? Buffer.from(tenantId) : null;
@@ -509,6 +538,7 @@ async function mapBatch(reader: NdjsonReader, forced: MicrosoftSource | undefine
     if (writeTypedColumns(buf, start, end, forced, copy, prefix ?? lineNumberBytes(bytes.number))) {
       // the plain line, bytes to COPY text (ndjson-bytes.ts); every other line takes the string path below
       batch.valid += 1;
+      days.add(startDayKey(buf));
       const [rowFrom, rowTo] = rowBounds(buf, start, end);
       if (repeatsId(ids, buf)) {
         if (direct) {
@@ -552,6 +582,7 @@ async function mapBatch(reader: NdjsonReader, forced: MicrosoftSource | undefine
       continue;
     }
     const row = r.row;
+    days.add(dayKey(row.start_time));
     batch.valid += 1;
     if (ids.add(row.id)) {
       // the same id twice (or two ids with the same hash): the upsert then sorts, the last copy winning

@@ -280,6 +280,15 @@ export class MicrosoftLogsRepository {
     }
   }
 
+  /** An import that stored or changed rows, with its transaction (the nightly's cue to look at its days again). */
+  async recordImport(tx: Tx, i: { tenantId: string; fileName: string; format: string; rowsRead: number; inserted: number; updated: number; unchanged: number; rejected: number; days: string[] }): Promise<void> {
+    await tx.queryRunner.query(
+      `INSERT INTO microsoft_imports (tenant_id, file_name, format, rows_read, inserted, updated, unchanged, rejected, days, xact)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::date[], pg_current_xact_id()::text)`,
+      [i.tenantId, i.fileName, i.format, i.rowsRead, i.inserted, i.updated, i.unchanged, i.rejected, i.days],
+    );
+  }
+
   /** The pull of this tenant, source and window that stopped before its end, if any. */
   async findUnfinishedPull(tenantId: string, source: string, fromIso: string, toIso: string): Promise<MicrosoftPullEntity | null> {
     return this.dataSource.getRepository(MicrosoftPullEntity).findOne({

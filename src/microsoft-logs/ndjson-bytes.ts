@@ -422,6 +422,17 @@ export function writeTypedColumns(b: Uint8Array, start: number, end: number, for
   return true;
 }
 
+/**
+ * The UTC day the line last written (its bytes `b`) started on, as yyyymmdd, or -1 when it has no start
+ * time (absent, null, or Graph's year-1 "no time"). writeTypedColumns checked the timestamp's form.
+ */
+export function startDayKey(b: Uint8Array): number {
+  if (kind[6] !== STR) return -1;
+  const s = from[6];
+  const year = twoDigits(b, s) * 100 + twoDigits(b, s + 2);
+  return year === 1 ? -1 : year * 10000 + twoDigits(b, s + 5) * 100 + twoDigits(b, s + 8);
+}
+
 /** Adds the id of the line last written (its bytes `b`) to the batch's ids; true when it was there (IdHashes.add). */
 export function repeatsId(ids: IdHashes, b: Uint8Array): boolean {
   return ids.addAscii(b, from[ID], to[ID]);

@@ -95,6 +95,15 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
       .toEqual(viaNode.problems.map((p) => [CASES[Number(/\[(\d+)\]/.exec(p.at!)![1])].slice(0, 40), p.reason]));
     expect(viaSql.rejected).toBe(13);
     expect(await stored(SQL_SIDE)).toEqual(await stored(NODE_SIDE));
+    // each import is recorded with the UTC days its stored rows start on (the nightly's cue), both ways alike
+    for (const side of [SQL_SIDE, NODE_SIDE]) {
+      const { rows: [rec] } = await db.sql.query(`SELECT i.days::text[] AS days, i.inserted, i.xact IS NOT NULL AS named,
+          (SELECT array_agg(DISTINCT (start_time AT TIME ZONE 'UTC')::date ORDER BY (start_time AT TIME ZONE 'UTC')::date)::text[] FROM microsoft_call_rows WHERE tenant_id = $1 AND start_time IS NOT NULL) AS stored
+        FROM microsoft_imports i WHERE i.tenant_id = $1`, [side]);
+      const { stored: days, ...recorded } = rec;
+      expect(recorded).toEqual({ days, inserted: viaNode.inserted, named: true });
+      expect(rec.days.length).toBeGreaterThan(1);
+    }
     // Both keep each row's own bytes as evidence: the NDJSON line, the saved document's element.
     for (const side of [SQL_SIDE, NODE_SIDE]) {
       const raws = await db.sql.query(`SELECT r.id, w.raw FROM microsoft_call_rows r JOIN microsoft_raw_rows w USING (tenant_id, raw_batch, raw_line) WHERE r.tenant_id = $1`, [side]);
@@ -174,6 +183,11 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
     expect(progress.at(-1)!.bytesRead).toBe(statSync(join(dir, 'day.ndjson')).size);
     expect(progress[0].bytesRead).toBeGreaterThan(0);
     expect(progress[0].bytesRead).toBeLessThan(progress[1].bytesRead);
+    const recorded = async () => (await db.sql.query(`SELECT file_name, inserted, updated, days::text[] AS days FROM microsoft_imports WHERE tenant_id = $1 ORDER BY imported_at`, [FRESH])).rows;
+    expect(await recorded()).toEqual([{ file_name: 'day.ndjson', inserted: 10_000, updated: 0, days: ['2026-03-02'] }]);
+    // the same file again changes nothing: not recorded
+    expect(await imports.importFile(join(dir, 'day.ndjson'), FRESH)).toMatchObject({ inserted: 0, updated: 0, unchanged: 10_000 });
+    expect(await recorded()).toHaveLength(1);
     expect(await count()).toBe(10_000);
 
     // batch 1 new; batch 2: 100 new rows, a bad line, then stored ones (one changed); batch 3 new again

@@ -1,9 +1,13 @@
 import { INestApplicationContext } from '@nestjs/common';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
 import { BatchRepository } from '../../src/batch/batch.repository';
 import { IngestService } from '../../src/carrier-files/ingest.service';
 import { CarriersService } from '../../src/carriers/carriers.service';
+import { ImportMicrosoftService } from '../../src/microsoft-logs/import.service';
 import { createTestApp, createTestDatabase, TestDatabase } from '../support/test-db';
 
 const HEADER = 'start_time,duration_seconds,caller_number,callee_number';
@@ -15,6 +19,7 @@ describe('older days that changed since they were last looked at (BatchRepositor
   let db: TestDatabase;
   let app: INestApplicationContext;
   let batch: BatchRepository;
+  const dir = mkdtempSync(join(tmpdir(), 'ocrecon-days-'));
   const ingest = (name: string, ...starts: string[]) =>
     app.get(IngestService).ingest({ carrierId: 'acme', fileName: name, open: () => Readable.from([`${HEADER}\n${starts.map(cdr).join('\n')}\n`]) });
   const look = async (day: string) => {
@@ -31,6 +36,7 @@ describe('older days that changed since they were last looked at (BatchRepositor
   afterAll(async () => {
     await app?.close();
     await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('names the days of files not seen by the day state, with the days they can pair across, within the range asked', async () => {
@@ -68,6 +74,16 @@ describe('older days that changed since they were last looked at (BatchRepositor
     await db.sql.query(`INSERT INTO microsoft_pulls (tenant_id, source, window_from, window_to, status, last_xact) VALUES ('6b6b6b6b-0000-4000-8000-00000000006b', 'pstn', '2026-08-25', '2026-08-26', 'done', pg_current_xact_id()::text)`);
     expect(await batch.daysChangedSinceLooked('acme', '2026-08-01', '2026-09-01')).toEqual([]);
     expect(await batch.daysChangedSinceLooked('other', '2026-08-01', '2026-09-01')).toEqual(['2026-08-24', '2026-08-25', '2026-08-26']);
+  });
+
+  it('names the days of a Microsoft file imported since for one of its tenants', async () => {
+    const T = '6c6c6c6c-0000-4000-8000-00000000006c';
+    await app.get(CarriersService).addTenant({ tenantId: T, carrierId: 'acme' });
+    const file = join(dir, 'late.ndjson');
+    writeFileSync(file, ['2026-07-03T10:00:00.1234567Z', '2026-07-05T23:59:59Z'].map((t, i) =>
+      `{"id":"imp-${i}","callId":"c-${i}","startDateTime":"${t}","duration":60,"charge":0.1,"connectionCharge":0,"currency":"USD","operator":"Acme"}`).join('\n') + '\n');
+    expect(await app.get(ImportMicrosoftService).importFile(file, T)).toMatchObject({ inserted: 2 });
+    expect(await batch.daysChangedSinceLooked('acme', '2026-07-01', '2026-08-01')).toEqual(['2026-07-02', '2026-07-03', '2026-07-04', '2026-07-05', '2026-07-06']);
   });
 
   it('counts a file committed after the day was looked at as unseen, even when its ingest began before', async () => {

@@ -4,7 +4,7 @@ import { sampleDayCalls } from '../../src/demo/sample-day';
 import { IdHashes, Utf8Bytes } from '../../src/microsoft-logs/copy-buffers';
 import { guessSource, toStoredRow } from '../../src/microsoft-logs/graph-row';
 import { MicrosoftSource } from '../../src/microsoft-logs/microsoft-call-row.entity';
-import { documentElementBounds, endDirectRow, endStagedRow, pageRowBounds, repeatsId, rowBounds, writeTypedColumns } from '../../src/microsoft-logs/ndjson-bytes';
+import { documentElementBounds, endDirectRow, endStagedRow, pageRowBounds, repeatsId, rowBounds, startDayKey, writeTypedColumns } from '../../src/microsoft-logs/ndjson-bytes';
 import { directLine, READ, rowText, scanRow, stageLine } from '../../src/microsoft-logs/ndjson-row';
 
 // The byte path (ndjson-bytes.ts) may decline any line, but a line it takes must come out exactly as
@@ -13,7 +13,10 @@ import { directLine, READ, rowText, scanRow, stageLine } from '../../src/microso
 const TENANT = '4a5e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71';
 
 /** The string path's COPY text for a line (direct: `tenant\t…\traw batch\traw line\n`), or null when it does not store the row. */
-function stringPath(text: string, forced: MicrosoftSource | undefined, mode: 'direct' | 'stage'): { copy: string; id: string } | null {
+/** The stored start time's UTC day as yyyymmdd, -1 for none (what an import records for the nightly). */
+const dayOf = (startTime: string | null) => (startTime === null ? -1 : Number(new Date(startTime).toISOString().slice(0, 10).replace(/-/g, '')));
+
+function stringPath(text: string, forced: MicrosoftSource | undefined, mode: 'direct' | 'stage'): { copy: string; id: string; day: number } | null {
   const scanned = scanRow(text);
   let value: unknown;
   if (scanned) value = scanned.fields;
@@ -27,13 +30,13 @@ function stringPath(text: string, forced: MicrosoftSource | undefined, mode: 'di
   const source = forced ?? (scanned ? scanned.guessedSource : value !== null && typeof value === 'object' && !Array.isArray(value) ? guessSource(value as Record<string, unknown>) : 'pstn');
   const r = toStoredRow(value, source);
   if (!r.ok) return null;
-  return { copy: mode === 'direct' ? directLine(TENANT, r.row, '77', 5) : stageLine(12, r.row, rowText(text)), id: r.row.id };
+  return { copy: mode === 'direct' ? directLine(TENANT, r.row, '77', 5) : stageLine(12, r.row, rowText(text)), id: r.row.id, day: dayOf(r.row.start_time) };
 }
 
 const stringPathId = (line: Buffer, forced: MicrosoftSource | undefined) => stringPath(line.toString('utf8'), forced, 'direct')?.id ?? '(no row)';
 
 /** The byte path's COPY text for the same line, as mapBatch puts it together, or null when it declines (and then wrote nothing). */
-function bytePath(line: Buffer, forced: MicrosoftSource | undefined, mode: 'direct' | 'stage'): { copy: string; id: string } | null {
+function bytePath(line: Buffer, forced: MicrosoftSource | undefined, mode: 'direct' | 'stage'): { copy: string; id: string; day: number } | null {
   const out = new Utf8Bytes(16);
   out.add('before|');
   const prefix = Buffer.from(mode === 'direct' ? TENANT : '12');
@@ -45,6 +48,7 @@ function bytePath(line: Buffer, forced: MicrosoftSource | undefined, mode: 'dire
     expect(out.bytes().toString()).toBe('before|');
     return null;
   }
+  const day = startDayKey(b);
   // the id is hashed from its bytes as the string path hashes its characters
   const ids = new IdHashes();
   ids.add(stringPathId(line, forced));
@@ -57,7 +61,7 @@ function bytePath(line: Buffer, forced: MicrosoftSource | undefined, mode: 'dire
   } else endStagedRow(out, b, a, z);
   const text = out.bytes().toString();
   expect(text.startsWith('before|')).toBe(true);
-  return { copy: text.slice('before|'.length), id };
+  return { copy: text.slice('before|'.length), id, day };
 }
 
 function expectSame(line: Buffer, forced?: MicrosoftSource): boolean {
