@@ -55,6 +55,8 @@ export interface ImportOptions {
    * (its transaction rolled back, evidence already committed for it deleted). The CLI's stop signal.
    */
   shouldStop?: () => boolean;
+  /** Called once when a pull (or another import) of the tenant is running and this import waits for it to end. */
+  onWaiting?: () => void;
   /** Progress of a streamed file (NDJSON, the admin CSV): bytes of the file read so far, rows so far. */
   onProgress?: (p: { bytesRead: number; rowsRead: number }) => void;
 }
@@ -105,7 +107,28 @@ export class ImportMicrosoftService {
     private readonly transactions: TransactionRunner,
   ) {}
 
+  /**
+   * Loads the file in one transaction, while no pull of the tenant runs (the pulls' locks are taken,
+   * both sources, in the pulls' order: a pull and an import of one tenant never interleave their writes).
+   */
   async importFile(path: string, tenantId: string, options: ImportOptions = {}): Promise<ImportResult> {
+    const links = await this.carriers.findTenantLinks(tenantId);
+    if (links.length === 0) throw notFound(`tenant ${tenantId} is not registered (ocrecon tenants add ${tenantId} --carrier …)`);
+    const locks: { release(): Promise<void> }[] = [];
+    let told = false;
+    const waiting = () => {
+      if (!told) options.onWaiting?.();
+      told = true;
+    };
+    try {
+      for (const source of MICROSOFT_SOURCES) locks.push(await this.logs.lockPulls(links[0].tenantId, source, waiting));
+      return await this.importLocked(path, tenantId, options);
+    } finally {
+      for (const lock of locks.reverse()) await lock.release();
+    }
+  }
+
+  private async importLocked(path: string, tenantId: string, options: ImportOptions): Promise<ImportResult> {
     const { source, operator } = options;
     if (operator !== undefined && operator.trim() === '') throw invalidInput('--operator must not be empty');
     if (source !== undefined && !(MICROSOFT_SOURCES as readonly string[]).includes(source)) {

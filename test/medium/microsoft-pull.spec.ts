@@ -245,6 +245,25 @@ describe('Microsoft logs: pull and import services', () => {
     ]);
   });
 
+  it('imports a file of a tenant only while no pull of it runs', async () => {
+    const H = '8b8b8b8b-0000-4000-8000-00000000008b';
+    await app.get(CarriersService).addTenant({ tenantId: H, carrierId: 'acme' });
+    writeFileSync(join(dir, 'held.ndjson'), `{"id":"h-1","callId":"c-1","startDateTime":"2025-03-01T10:00:00Z","duration":60,"operator":"Acme"}\n`);
+    const pullLock = await app.get(MicrosoftLogsRepository).lockPulls(H, 'direct-routing'); // a pull of the tenant under way
+    let waited = 0;
+    let done = false;
+    const importing = app.get(ImportMicrosoftService).importFile(join(dir, 'held.ndjson'), H, { onWaiting: () => waited++ }).then((r) => ((done = true), r));
+    await new Promise((r) => setTimeout(r, 300));
+    expect([waited, done]).toEqual([1, false]);
+    expect((await db.sql.query(`SELECT count(*)::int AS n FROM microsoft_call_rows WHERE tenant_id = $1`, [H])).rows[0].n).toBe(0);
+    await pullLock.release();
+    expect(await importing).toMatchObject({ inserted: 1 });
+    // and a pull waits for an import the same way (the same locks): the import's are free again
+    const again = await app.get(MicrosoftLogsRepository).lockPulls(H, 'pstn', () => waited++);
+    await again.release();
+    expect(waited).toBe(1);
+  });
+
   it('pulls more tenants side by side than the pool has connections', async () => {
     const carriers = app.get(CarriersService);
     await carriers.addCarrier({ id: 'many', name: 'Many' });
