@@ -27,7 +27,7 @@ export class BatchDayStateEntity {
 
   /**
    * The snapshot (pg_current_snapshot()::text) in which the day's inputs were last looked at: a
-   * carrier file it does not see came since (BatchRepository.daysChangedSinceLooked).
+   * carrier file, a pull or an import it does not see came since (BatchRepository.daysChangedSinceLooked).
    */
   @Column({ type: 'text', nullable: true })
   snapshot: string | null;

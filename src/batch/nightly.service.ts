@@ -58,7 +58,7 @@ class StepFailed extends Error {}
  * The nightly reconciliation batch. For each carrier and each day of the night (the day and the
  * trailing days Microsoft may still be filling in): pull every tenant's Microsoft logs of the day,
  * then reconcile the day if its inputs changed since it was last reconciled. Older days (within
- * OCRECON_NIGHTLY_LOOKBACK_DAYS) that a carrier file or a pull changed since their last look are
+ * OCRECON_NIGHTLY_LOOKBACK_DAYS) that a carrier file, a pull or an import changed since their last look are
  * reconciled again too, without a pull. A day without any carrier CDR is reported as waiting, not
  * reconciled into a flood of MISSING_AT_CARRIER.
  *
@@ -109,7 +109,8 @@ export class NightlyService implements OnModuleInit {
         outer: for (const carrier of carriers) {
           const days = nightDays(date, this.config.OCRECON_NIGHTLY_TRAILING_DAYS);
           // Older days that changed since they were last looked at (a late or corrected carrier file, an
-          // old window pulled by hand): reconciled again if their inputs changed; not pulled again.
+          // old window pulled by hand, a Microsoft file imported late): reconciled again if their inputs
+          // changed; not pulled again.
           const late = await this.batch.daysChangedSinceLooked(carrier.id, addDays(date, -this.config.OCRECON_NIGHTLY_LOOKBACK_DAYS), days[0]);
           for (const day of [...late, ...days]) {
             if (request.shouldStop?.()) {
@@ -168,7 +169,7 @@ export class NightlyService implements OnModuleInit {
       // 1. Microsoft's logs of the day, tenant by tenant.
       if (late) {
         await this.recordStep(runId, carrierId, day, 'pull', 'skipped' as StepStatus, 0, {
-          reason: "its data changed since it was last looked at (a carrier file, or a pull by hand); it is before the trailing days, so Microsoft's logs of it are settled and not pulled again",
+          reason: "its data changed since it was last looked at (a carrier file, a pull by hand or an import); it is before the trailing days, so Microsoft's logs of it are settled and not pulled again",
         });
       } else if (this.config.AZURE_CLIENT_ID) {
         // The carrier's tenants side by side (OCRECON_PULL_CONCURRENCY). A retry of the step pulls again
@@ -176,7 +177,10 @@ export class NightlyService implements OnModuleInit {
         // refused (no consent) is reported and not retried.
         const done = new Map<string, TenantPullResult>();
         const pull = await this.step(runId, carrierId, day, 'pull', async () => {
-          const tenants = (await this.carriers.listTenants(carrierId)).filter((t) => { const r = done.get(t.tenantId.toLowerCase()); return !r?.ok && !r?.permanent; });
+          const tenants = (await this.carriers.listTenants(carrierId)).filter((t) => {
+            const last = done.get(t.tenantId.toLowerCase());
+            return !last?.ok && !last?.permanent;
+          });
           const waiting: PullProgress = (e) => {
             if (e.waiting) this.logger.forRun(runId, 'NightlyService', { carrierId, day }).info({ tenantId: e.tenantId, source: e.source }, 'waiting for another pull of this tenant to end');
           };
