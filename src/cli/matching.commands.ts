@@ -13,7 +13,11 @@ export class ReconcileCommand extends CommandRunner {
 
   async run(_: string[], o: { carrier?: string; from?: string; to?: string; json?: boolean }): Promise<void> {
     if (!o.carrier) throw invalidInput('reconcile: --carrier is required');
-    const r = await this.matching.reconcile({ carrierId: o.carrier, from: o.from!, to: o.to! });
+    // On a terminal, the pass under way and the time so far (a month's window takes minutes); nothing otherwise.
+    const started = Date.now();
+    const tty = process.stderr.isTTY;
+    const onPass = tty ? (pass: string) => process.stderr.write(`\r\x1b[2Kreconcile: ${pass}… ${((Date.now() - started) / 1000).toFixed(1)} s`) : undefined;
+    const r = await this.matching.reconcile({ carrierId: o.carrier, from: o.from!, to: o.to!, onPass }).finally(() => tty && process.stderr.write('\r\x1b[2K'));
     printResult(r, o.json, () => {
       const kinds = Object.entries(r.counts).map(([k, n]) => `  ${k}: ${n}`).join('\n');
       const money = r.totalsByCurrency.length

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { Tx } from '../database/transaction';
@@ -38,8 +39,15 @@ export interface ControlRow {
  */
 const TIMING_FILE = process.env.OCRECON_MATCH_TIMING;
 
+/**
+ * Who wants to hear of each pass of the reconciliation running in this async context (the CLI's
+ * progress line): MatchingService.reconcile sets it around the run, `timed` tells it each pass's name.
+ */
+export const reconcilePasses = new AsyncLocalStorage<(pass: string) => void>();
+
 /** Runs one statement; with OCRECON_MATCH_TIMING=<file> appends its duration there (for tuning). */
 async function timed<T>(tx: Tx, label: string, sql: string, params?: unknown[], raw = false): Promise<T> {
+  reconcilePasses.getStore()?.(label);
   const started = TIMING_FILE ? process.hrtime.bigint() : 0n;
   const result = raw ? await tx.queryRunner.query(sql, params, true) : await tx.queryRunner.query(sql, params);
   if (TIMING_FILE) appendFileSync(TIMING_FILE, `match: ${label} ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(3)} s\n`);

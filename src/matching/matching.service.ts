@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CarriersService } from '../carriers/carriers.service';
 import { Dec, plain } from '../common/decimal';
 import { TransactionRunner } from '../database/transaction';
-import { ControlRow, MatchingRepository } from './matching.repository';
+import { ControlRow, MatchingRepository, reconcilePasses } from './matching.repository';
 import { dayOf, margins } from './reconcile-reference';
 import { DISCREPANCY_KINDS, DiscrepancyKind, MICROS_PER_SECOND, RULE_SET_VERSION } from './rules';
 import { parseWindow } from './window';
@@ -12,6 +12,8 @@ export interface ReconcileRequest {
   /** ISO 8601 or a date (00:00 UTC). */
   from: string;
   to: string;
+  /** Told the name of each SQL pass as it starts (progress on a terminal). */
+  onPass?: (pass: string) => void;
 }
 
 export interface MoneyTotals {
@@ -105,6 +107,7 @@ export class MatchingService {
   ) {}
 
   async reconcile(request: ReconcileRequest): Promise<ReconcileResult> {
+    if (request.onPass) return reconcilePasses.run(request.onPass, () => this.reconcile({ ...request, onPass: undefined }));
     const started = process.hrtime.bigint();
     const window = parseWindow(request.from, request.to);
     const carrier = await this.carriers.requireCarrier(request.carrierId);

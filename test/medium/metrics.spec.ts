@@ -92,7 +92,11 @@ describe('metrics from the database', () => {
       Object.fromEntries((await metrics.scrape()).split('\n').filter((l) => l.startsWith('ocrecon_discrepancies{')).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
     const reconcile = () => app.get(MatchingService).reconcile({ carrierId: 'globex', from: '2026-11-05', to: '2026-11-06' });
 
-    await reconcile();
+    // the passes are told as they start (the CLI's progress line on a terminal)
+    const passes: string[] = [];
+    await app.get(MatchingService).reconcile({ carrierId: 'globex', from: '2026-11-05', to: '2026-11-06', onPass: (p) => passes.push(p) });
+    expect(passes).toEqual(expect.arrayContaining(['classify', 'upsert', 'controls']));
+    expect(passes.indexOf('classify')).toBeLessThan(passes.indexOf('upsert'));
     expect(await scraped()).toEqual({
       'ocrecon_discrepancies{carrier="globex",kind="DURATION_MISMATCH",status="OPEN"}': 1,
       'ocrecon_discrepancies{carrier="globex",kind="MISSING_AT_CARRIER",status="OPEN"}': 1,
