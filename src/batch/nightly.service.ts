@@ -184,7 +184,8 @@ export class NightlyService implements OnModuleInit {
           const waiting: PullProgress = (e) => {
             if (e.waiting) this.logger.forRun(runId, 'NightlyService', { carrierId, day }).info({ tenantId: e.tenantId, source: e.source }, 'waiting for another pull of this tenant to end');
           };
-          for (const r of await this.pulls.pullTenants(tenants, day, nextDay(day), waiting)) done.set(r.tenantId, r);
+          // a tenant of several carriers: pulled once a night, by the first carrier's step to get to it
+          for (const r of await this.pulls.pullTenants(tenants, day, nextDay(day), waiting, { doneSince: runStarted })) done.set(r.tenantId, r);
           const results = [...done.values()];
           const failed = results.filter((r) => !r.ok);
           const detail = { tenants: results.map((r) => ({ tenantId: r.tenantId, ok: r.ok, error: r.error, sources: r.sources })) };

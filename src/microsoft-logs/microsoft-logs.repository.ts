@@ -289,6 +289,15 @@ export class MicrosoftLogsRepository {
     );
   }
 
+  /** True when a pull of exactly this tenant, source and window started at or after `since` and finished. */
+  async pullDoneSince(tenantId: string, source: string, fromIso: string, toIso: string, since: Date): Promise<boolean> {
+    const rows = await this.dataSource.query(
+      `SELECT 1 FROM microsoft_pulls WHERE tenant_id = $1 AND source = $2 AND window_from = $3 AND window_to = $4 AND status = 'done' AND started_at >= $5 LIMIT 1`,
+      [tenantId, source, fromIso, toIso, since],
+    );
+    return rows.length > 0;
+  }
+
   /** The pull of this tenant, source and window that stopped before its end, if any. */
   async findUnfinishedPull(tenantId: string, source: string, fromIso: string, toIso: string): Promise<MicrosoftPullEntity | null> {
     return this.dataSource.getRepository(MicrosoftPullEntity).findOne({

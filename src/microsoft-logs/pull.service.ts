@@ -24,6 +24,8 @@ export interface SourceCounts {
   updated: number;
   unchanged: number;
   rejected: number;
+  /** Windows not pulled again: a pull of them finished since the caller's `doneSince` (another carrier's, the same night). */
+  reused?: number;
 }
 
 export interface TenantPullResult {
@@ -102,19 +104,26 @@ export class PullService implements OnApplicationShutdown {
    * own, so tenants pulled side by side add up): the nightly batch's pull of a carrier's day. A tenant
    * that fails does not stop the others; its result says why, and whether trying again can help.
    */
-  async pullTenants(targets: { tenantId: string; cloud: Cloud }[], from: string, to: string, onProgress?: PullProgress): Promise<TenantPullResult[]> {
+  async pullTenants(
+    targets: { tenantId: string; cloud: Cloud }[], from: string, to: string, onProgress?: PullProgress, options: { doneSince?: Date } = {},
+  ): Promise<TenantPullResult[]> {
     const window = this.parseWindow(from, to);
     this.graph.check();
-    return this.pullEach(targets.map((t) => ({ tenantId: t.tenantId.toLowerCase(), cloud: t.cloud })), window, [...PULL_SOURCES], onProgress);
+    return this.pullEach(targets.map((t) => ({ tenantId: t.tenantId.toLowerCase(), cloud: t.cloud })), window, [...PULL_SOURCES], onProgress, options.doneSince);
   }
 
-  private async pullEach(targets: { tenantId: string; cloud: Cloud }[], window: Window, sources: PullSource[], onProgress?: PullProgress): Promise<TenantPullResult[]> {
+  /**
+   * `doneSince`: a window of a tenant and source whose pull finished since then is not pulled again (a
+   * customer tenant served by several carriers: the nightly pulls its day once, not once per carrier;
+   * its log holds every operator's calls).
+   */
+  private async pullEach(targets: { tenantId: string; cloud: Cloud }[], window: Window, sources: PullSource[], onProgress?: PullProgress, doneSince?: Date): Promise<TenantPullResult[]> {
     const results: TenantPullResult[] = new Array(targets.length);
     let next = 0;
     const worker = async () => {
       while (next < targets.length) {
         const i = next++;
-        results[i] = await this.pullTenant(targets[i], window, sources, onProgress);
+        results[i] = await this.pullTenant(targets[i], window, sources, onProgress, doneSince);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.config.OCRECON_PULL_CONCURRENCY, targets.length) }, worker));
@@ -134,7 +143,7 @@ export class PullService implements OnApplicationShutdown {
     return result;
   }
 
-  private async pullTenant(target: { tenantId: string; cloud: Cloud }, window: Window, sources: PullSource[], onProgress?: PullProgress): Promise<TenantPullResult> {
+  private async pullTenant(target: { tenantId: string; cloud: Cloud }, window: Window, sources: PullSource[], onProgress?: PullProgress, doneSince?: Date): Promise<TenantPullResult> {
     const client = this.graph.clientFor(target);
     const result: TenantPullResult = { ...target, ok: true, sources: {} };
     try {
@@ -142,7 +151,14 @@ export class PullService implements OnApplicationShutdown {
         const counts = (result.sources[source] = emptyCounts());
         const lock = await this.logs.lockPulls(target.tenantId, source, () => onProgress?.({ tenantId: target.tenantId, source, pages: 0, received: 0, waiting: true }));
         try {
-          for (const chunk of splitWindow(window)) await this.pullChunk(client, source, chunk, counts, onProgress);
+          for (const chunk of splitWindow(window)) {
+            // under the lock: a pull that ended while this one waited for it is seen
+            if (doneSince && (await this.logs.pullDoneSince(target.tenantId, source, zText(chunk.fromMs), zText(chunk.toMs), doneSince))) {
+              counts.reused = (counts.reused ?? 0) + 1;
+              continue;
+            }
+            await this.pullChunk(client, source, chunk, counts, onProgress);
+          }
         } finally {
           await lock.release();
         }

@@ -209,4 +209,19 @@ describe('ocrecon nightly', () => {
       { tenant_id: ok, n: 50 }, { tenant_id: flaky, n: 50 },
     ]);
   });
+
+  it('pulls a tenant that two carriers serve once a night, not once per carrier', async () => {
+    const shared = 'c1c1c1c1-0000-4000-8000-0000000000c1'; // con's tenant (the test before)
+    expect((await runCli(['carriers', 'add', 'dual', '--name', 'Dual Telecom'], env)).code).toBe(0);
+    expect((await runCli(['tenants', 'add', shared, '--carrier', 'dual'], env)).code).toBe(0);
+    const served = fake.served.length;
+    const r = await runCli(['nightly', '--date', '2026-12-01', '--json'], { ...env, OCRECON_NIGHTLY_TRAILING_DAYS: '0' });
+    const summary = JSON.parse(r.stdout);
+    const pulls = (carrier: string) => summary.days.find((d: { carrierId: string; day: string }) => d.carrierId === carrier && d.day === '2026-12-01').pull;
+    expect([pulls('con'), pulls('dual')]).toEqual(['failed', 'succeeded']); // con's refused tenant still fails its step
+    const asked = fake.served.slice(served).filter((s) => s.tenantId === shared && s.status === 200).map((s) => s.fn);
+    expect(asked.sort()).toEqual(['getDirectRoutingCalls', 'getPstnCalls', 'getPstnOnlineMeetingDialoutReport']); // each once
+    const [step] = await q(`SELECT detail FROM batch_steps WHERE run_id = $1 AND carrier_id = 'dual' AND day = '2026-12-01' AND step = 'pull'`, [summary.runId]);
+    expect(step.detail.tenants).toEqual([expect.objectContaining({ tenantId: shared, ok: true, sources: expect.objectContaining({ pstn: expect.objectContaining({ pulls: 0, reused: 1 }) }) })]);
+  });
 });
