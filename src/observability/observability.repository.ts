@@ -3,12 +3,23 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { MetricSample } from './metrics.service';
 
-/**
- * The queries behind /health and /metrics. Set-based aggregates over the feature tables, read at
- * scrape time; each returns samples ready for MetricsService.
- */
-/** Delta rows beyond one per (carrier, kind, status) that a scrape lets stand before folding them. */
+/** Delta rows beyond one per key that a scrape lets stand before folding them. */
 const COMPACT_SLACK = 1000;
+
+/**
+ * Counts kept as deltas by triggers (migrations DiscrepancyCounts, PullCounts): the table, its key
+ * columns and its value columns. Writers only insert; readers sum, and fold now and then.
+ */
+const DELTAS = {
+  discrepancies: { table: 'discrepancy_count_deltas', keys: ['carrier_id', 'kind', 'status'], values: ['delta'] },
+  pulls: { table: 'microsoft_pull_count_deltas', keys: ['source', 'status'], values: ['pulls', 'rows_received', 'throttled'] },
+} as const;
+type Deltas = (typeof DELTAS)[keyof typeof DELTAS];
+
+/**
+ * The queries behind /health and /metrics. Set-based aggregates over the feature tables, or sums of
+ * the delta tables triggers keep, read at scrape time; each returns samples ready for MetricsService.
+ */
 
 @Injectable()
 export class ObservabilityRepository {
@@ -32,40 +43,55 @@ export class ObservabilityRepository {
     );
   }
 
-  /** Microsoft pulls per source and status, and the rows they received. */
+  /** Microsoft pulls per source and status, the rows they received and the throttling they met (sums of microsoft_pull_count_deltas). */
   async microsoftPullTotals(): Promise<Array<{ source: string; status: string; pulls: number; rows: number; throttled: number }>> {
-    return this.dataSource.query(
-      `SELECT source, status, count(*)::float8 AS pulls, coalesce(sum(rows_received), 0)::float8 AS rows,
-              coalesce(sum(throttled), 0)::float8 AS throttled
-         FROM microsoft_pulls GROUP BY source, status ORDER BY 1, 2`,
-    );
+    const rows = (await this.sumDeltas(DELTAS.pulls)) as Array<{ source: string; status: string; pulls: number; rows_received: number; throttled: number }>;
+    return rows.filter((r) => r.pulls !== 0).map((r) => ({ source: r.source, status: r.status, pulls: r.pulls, rows: r.rows_received, throttled: r.throttled }));
+  }
+
+  /** Stored discrepancies per carrier, kind and review status (sums of discrepancy_count_deltas, not a count over the discrepancies). */
+  async discrepancyCounts(): Promise<MetricSample[]> {
+    const rows = (await this.sumDeltas(DELTAS.discrepancies)) as Array<{ carrier_id: string; kind: string; status: string; delta: number }>;
+    return rows.filter((r) => r.delta !== 0).map((r) => ({ labels: { carrier: r.carrier_id, kind: r.kind, status: r.status }, value: r.delta }));
   }
 
   /**
-   * Stored discrepancies per carrier, kind and review status: the sums of discrepancy_count_deltas,
-   * which triggers on discrepancies write (a few rows per statement; see migration DiscrepancyCounts),
-   * not a count over the discrepancies. When the deltas outnumber their sums by COMPACT_SLACK rows they
-   * are folded into one row per sum, by one reader at a time (the others skip it); a reader beside the
-   * fold sees the table before or after it, both with the same sums.
+   * The sums of a delta table per key. When its rows outnumber the sums by COMPACT_SLACK they are folded
+   * into one row per key, by one reader at a time (the others skip it); a reader beside the fold sees
+   * the table before or after it, both with the same sums.
    */
-  async discrepancyCounts(): Promise<MetricSample[]> {
-    const rows: Array<{ carrier: string; kind: string; status: string; n: number; deltas: number }> = await this.dataSource.query(
-      `SELECT carrier_id AS carrier, kind, status, sum(delta)::float8 AS n, (sum(count(*)) OVER ())::int AS deltas
-         FROM discrepancy_count_deltas GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+  private async sumDeltas(d: Deltas): Promise<Array<Record<string, string | number>>> {
+    const keys = d.keys.join(', ');
+    const rows: Array<Record<string, string | number> & { deltas: number }> = await this.dataSource.query(
+      `SELECT ${keys}, ${d.values.map((v) => `sum(${v})::float8 AS ${v}`).join(', ')}, (sum(count(*)) OVER ())::int AS deltas
+         FROM ${d.table} GROUP BY ${keys} ORDER BY ${keys}`,
     );
-    if (rows.length > 0 && rows[0].deltas > rows.length + COMPACT_SLACK) await this.compactDiscrepancyCounts();
-    return rows.filter((r) => r.n !== 0).map((r) => ({ labels: { carrier: r.carrier, kind: r.kind, status: r.status }, value: r.n }));
+    if (rows.length > 0 && rows[0].deltas > rows.length + COMPACT_SLACK) await this.foldDeltas(d);
+    return rows;
   }
 
-  /** Folds discrepancy_count_deltas into one row per (carrier, kind, status), zero sums dropped. */
-  async compactDiscrepancyCounts(): Promise<boolean> {
+  /** Folds a delta table into one row per key, all-zero sums dropped. */
+  private async foldDeltas(d: Deltas): Promise<boolean> {
     return this.dataSource.transaction(async (m) => {
-      const [lock] = await m.query(`SELECT pg_try_advisory_xact_lock(hashtext('ocrecon.metrics'), hashtext('discrepancy_count_deltas')) AS ok`);
+      const [lock] = await m.query(`SELECT pg_try_advisory_xact_lock(hashtext('ocrecon.metrics'), hashtext($1)) AS ok`, [d.table]);
       if (!lock.ok) return false;
-      await m.query(`WITH gone AS (DELETE FROM discrepancy_count_deltas RETURNING *)
-        INSERT INTO discrepancy_count_deltas SELECT carrier_id, kind, status, sum(delta) FROM gone GROUP BY 1, 2, 3 HAVING sum(delta) <> 0`);
+      const keys = d.keys.join(', ');
+      await m.query(`WITH gone AS (DELETE FROM ${d.table} RETURNING *)
+        INSERT INTO ${d.table} (${keys}, ${d.values.join(', ')})
+        SELECT ${keys}, ${d.values.map((v) => `sum(${v})`).join(', ')} FROM gone GROUP BY ${keys}
+        HAVING ${d.values.map((v) => `sum(${v}) <> 0`).join(' OR ')}`);
       return true;
     });
+  }
+
+  /** Folds the discrepancy counts (see foldDeltas). */
+  compactDiscrepancyCounts(): Promise<boolean> {
+    return this.foldDeltas(DELTAS.discrepancies);
+  }
+
+  /** Folds the pull counts (see foldDeltas). */
+  compactPullCounts(): Promise<boolean> {
+    return this.foldDeltas(DELTAS.pulls);
   }
 
   /** Per carrier: finished reconciliation runs, and the duration and end of the latest one. */

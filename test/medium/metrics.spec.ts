@@ -129,6 +129,41 @@ describe('metrics from the database', () => {
     expect(await scraped()).toEqual(await stored());
   });
 
+  it('counts pulls, their rows and throttling as stored, through a pull moving page by page and the fold of the counts', async () => {
+    const truth = async () => {
+      const r = await db.sql.query(`SELECT source, status, count(*)::int AS n, sum(rows_received)::int AS rows, sum(throttled)::int AS t FROM microsoft_pulls GROUP BY 1, 2`);
+      const pulls = Object.fromEntries(r.rows.map((x) => [`ocrecon_microsoft_pulls_total{source="${x.source}",status="${x.status}"}`, x.n]));
+      const rows = new Map<string, number>();
+      const throttled = new Map<string, number>();
+      for (const x of r.rows) {
+        rows.set(x.source, (rows.get(x.source) ?? 0) + x.rows);
+        throttled.set(x.source, (throttled.get(x.source) ?? 0) + x.t);
+      }
+      return { pulls, rows: Object.fromEntries(rows), throttled: Object.fromEntries(throttled) };
+    };
+    const scraped = async () => {
+      const lines = (await metrics.scrape()).split('\n');
+      const pick = (name: string, label: (l: string) => string) =>
+        Object.fromEntries(lines.filter((l) => l.startsWith(`${name}{`)).map((l) => [label(l.slice(0, l.lastIndexOf(' '))), Number(l.slice(l.lastIndexOf(' ') + 1))]));
+      return {
+        pulls: pick('ocrecon_microsoft_pulls_total', (k) => k),
+        rows: pick('ocrecon_microsoft_rows_pulled_total', (k) => /source="([^"]+)"/.exec(k)![1]),
+        throttled: pick('ocrecon_graph_throttled_total', (k) => /source="([^"]+)"/.exec(k)![1]),
+      };
+    };
+    const { rows: [pull] } = await db.sql.query(`INSERT INTO microsoft_pulls (tenant_id, source, window_from, window_to, status) VALUES ('5f5f5f5f-0000-4000-8000-00000000005f', 'direct-routing', '2026-11-01', '2026-11-02', 'running') RETURNING id`);
+    expect(await scraped()).toEqual(await truth());
+    for (const last of [false, false, true]) {
+      await db.sql.query(`UPDATE microsoft_pulls SET pages = pages + 1, rows_received = rows_received + 1000, throttled = throttled + 1, status = $2 WHERE id = $1`, [pull.id, last ? 'done' : 'running']);
+    }
+    const after = await truth();
+    expect(after.rows['direct-routing']).toBe(3000);
+    expect(await scraped()).toEqual(after);
+    expect(await app.get(ObservabilityRepository).compactPullCounts()).toBe(true);
+    expect((await db.sql.query(`SELECT count(*)::int AS n FROM microsoft_pull_count_deltas`)).rows[0].n).toBe(Object.keys(after.pulls).length);
+    expect(await scraped()).toEqual(after);
+  });
+
   it('takes metrics registered by a feature module, and a failing one leaves only itself empty', async () => {
     metrics.registerGauge('ocrecon_test_open_items', 'test', ['kind'], async () => [
       { labels: { kind: 'A' }, value: 3 },
