@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { MatchingService, ReconcileResult } from '../matching/matching.service';
 import { AppLogger } from '../observability/app-logger';
 import { MetricsService } from '../observability/metrics.service';
+import { MicrosoftLogsRepository } from '../microsoft-logs/microsoft-logs.repository';
 import { PullProgress, PullService, TenantPullResult } from '../microsoft-logs/pull.service';
 import { BatchRepository, LockSession } from './batch.repository';
 import { RunStatus } from './batch-run.entity';
@@ -77,6 +78,7 @@ export class NightlyService implements OnModuleInit {
     private readonly matching: MatchingService,
     private readonly logger: AppLogger,
     private readonly metrics: MetricsService,
+    private readonly microsoftLogs: MicrosoftLogsRepository,
   ) {}
 
   onModuleInit(): void {
@@ -99,6 +101,8 @@ export class NightlyService implements OnModuleInit {
     const session = await this.batch.openLockSession();
     try {
       await this.abandonDeadRuns(session);
+      // and the evidence of imports killed between their two commits (rows never stored)
+      await this.microsoftLogs.deleteAbandonedEvidence();
       const run = await this.batch.createRun({ trigger: request.trigger, runDate: date, carrierId: request.carrierId ?? null, runner: `${hostname()}:${process.pid}` });
       await session.tryLock(`run:${run.id}`);
       const log = this.logger.forRun(run.id, 'NightlyService', { date, trigger: request.trigger });

@@ -230,11 +230,14 @@ export class ImportMicrosoftService {
       result.rejected += 1;
       if (result.problems.length < MAX_PROBLEMS) result.problems.push({ line, reason });
     };
+    // what a killed import left (batches of rows never stored) goes first
+    await this.logs.deleteAbandonedEvidence();
     const reader = await NdjsonReader.open(path);
     const evidence = this.logs.rawBatchWriter();
     const days = new Set<number>();
     try {
       await this.transactions.run(async (tx) => {
+        evidence.ownedBy(await this.logs.transactionId(tx));
         await this.logs.createImportStage(tx);
         // three sets: one mapped, one stored, one whose raw lines are still being written (evidence)
         const free = [new BatchBuffers(), new BatchBuffers(), new BatchBuffers()];

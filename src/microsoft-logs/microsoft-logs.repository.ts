@@ -217,6 +217,25 @@ export class MicrosoftLogsRepository {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Deletes the raw batches an import wrote on its evidence connection whose import then aborted (a
+   * process killed between the two commits): evidence of rows that were never stored. A batch whose
+   * import is in progress or committed, or too old for PostgreSQL to still know, is kept. The count.
+   */
+  async deleteAbandonedEvidence(): Promise<number> {
+    const [row] = await this.dataSource.query(
+      `WITH gone AS (DELETE FROM microsoft_raw_batches WHERE import_xact IS NOT NULL AND pg_xact_status(import_xact::xid8) = 'aborted' RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+    );
+    return row.n;
+  }
+
+  /** The transaction's id (pg_current_xact_id()::text; it is given one now if it had none). */
+  async transactionId(tx: Tx): Promise<string> {
+    const [row] = await tx.queryRunner.query(`SELECT pg_current_xact_id()::text AS x`);
+    return row.x;
+  }
+
   /** A writer of the raw rows of batches COPYed straight into microsoft_call_rows, on a connection of its own. */
   rawBatchWriter(): RawBatchWriter {
     return new RawBatchWriter(this.dataSource);

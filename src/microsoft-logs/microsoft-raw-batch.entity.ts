@@ -26,4 +26,12 @@ export class MicrosoftRawBatchEntity {
 
   @Column({ name: 'stored_at', type: 'timestamptz', default: () => 'now()' })
   storedAt: Date;
+
+  /**
+   * A batch an import wrote on its evidence connection: the import's own transaction
+   * (pg_current_xact_id()::text). Once that transaction has aborted, its rows are gone and the batch
+   * is evidence of nothing (deleteAbandonedEvidence). Null for batches written with their rows.
+   */
+  @Column({ name: 'import_xact', type: 'text', nullable: true })
+  importXact: string | null;
 }

@@ -2,6 +2,8 @@ import { DataSource, QueryRunner } from 'typeorm';
 
 /** One raw batch; `$4`, a Buffer, goes in binary format: for text, the UTF-8 bytes themselves (PostgreSQL checks the encoding). */
 export const INSERT_RAW_BATCH = `INSERT INTO microsoft_raw_batches (id, tenant_id, row_count, lines) VALUES ($1, $2, $3, $4::text)`;
+/** The same, naming the import's transaction whose rows the batch is the evidence of ($5: pg_current_xact_id()::text). */
+const INSERT_OWNED_RAW_BATCH = `INSERT INTO microsoft_raw_batches (id, tenant_id, row_count, lines, import_xact) VALUES ($1, $2, $3, $4::text, $5)`;
 
 /**
  * The raw rows of the batches an import COPYs straight into microsoft_call_rows, written on a
@@ -14,7 +16,8 @@ export const INSERT_RAW_BATCH = `INSERT INTO microsoft_raw_batches (id, tenant_i
  * evidence, and before its own transaction commits. When the import fails, `discard` rolls back the
  * batches not committed and deletes the committed ones. Only a process killed between the two
  * commits leaves batches behind, named by no row: evidence of nothing, and never a row without its
- * evidence.
+ * evidence. Each batch names the import's transaction (`owner`), so such leftovers are found and
+ * deleted later, once that transaction is known to have aborted (deleteAbandonedEvidence).
  */
 export class RawBatchWriter {
   private runner: QueryRunner | null = null;
@@ -24,7 +27,15 @@ export class RawBatchWriter {
   private readonly committed: string[] = [];
   private readonly uncommitted: string[] = [];
 
+  /** The import's transaction id (pg_current_xact_id()::text), named by every batch written. */
+  private owner: string | null = null;
+
   constructor(private readonly dataSource: DataSource) {}
+
+  /** Names the import transaction whose rows the batches are the evidence of (before the first write). */
+  ownedBy(xact: string): void {
+    this.owner = xact;
+  }
 
   /**
    * Writes a batch after the ones before it (`lines`: UTF-8, one row's JSON text per line). Settles
@@ -43,7 +54,7 @@ export class RawBatchWriter {
           this.open = true;
         }
         this.uncommitted.push(id);
-        await this.runner.query(INSERT_RAW_BATCH, [id, tenantId, count, lines]);
+        await this.runner.query(INSERT_OWNED_RAW_BATCH, [id, tenantId, count, lines, this.owner]);
       } catch (error) {
         this.failure = error;
       }

@@ -76,5 +76,19 @@ describe('ocrecon import-microsoft (child process)', () => {
     expect(await exited).toBe(1);
     expect(stderr).toMatch(/ocrecon: import-microsoft: stopped before the end of mixed\.ndjson; nothing of it was stored \(run it again\)\n$/);
     expect(await state()).toEqual(before);
+
+    // SIGKILL at the same point: the evidence committed for the file stays, named by no row, until the
+    // next import (or nightly run) finds its import's transaction aborted and deletes it
+    const killed = spawn(process.execPath, [CLI, 'import-microsoft', mixed, '--tenant', TENANT], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    const gone = new Promise((r) => killed.on('close', r));
+    for (let i = 0; i < 1000 && !(await upserting()); i++) await new Promise((r) => setTimeout(r, 10));
+    killed.kill('SIGKILL');
+    await gone;
+    expect(await state()).toMatchObject({ rows: before.rows, unnamed: expect.any(Number) });
+    expect((await state()).unnamed).toBeGreaterThan(0);
+    const tiny = join(dir, 'tiny.ndjson');
+    await writePstnNdjson(tiny, 1, Date.UTC(2026, 10, 6), '7e7e0005');
+    expect((await runCli(['import-microsoft', tiny, '--tenant', TENANT], env)).code).toBe(0);
+    expect(await state()).toEqual({ rows: before.rows + 1, batches: before.batches + 1, unnamed: 0 });
   }, 120_000);
 });

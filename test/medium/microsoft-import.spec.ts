@@ -2,6 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { CarriersService } from '../../src/carriers/carriers.service';
 import { ImportMicrosoftService } from '../../src/microsoft-logs/import.service';
 import { MicrosoftLogsRepository } from '../../src/microsoft-logs/microsoft-logs.repository';
@@ -255,6 +256,36 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
     const evidence = await db.sql.query(
       `SELECT count(*)::int AS n FROM microsoft_call_rows r JOIN microsoft_raw_rows w USING (tenant_id, raw_batch, raw_line) WHERE r.tenant_id = $1 AND w.raw LIKE '{"id":"f-%'`, [FAILING]);
     expect(evidence.rows[0].n).toBe(9000);
+    // the batches written on the evidence connection name the import's own transaction (as its record does)
+    const owners = await db.sql.query(`SELECT DISTINCT b.import_xact = i.xact AS same FROM microsoft_raw_batches b, microsoft_imports i WHERE b.tenant_id = $1 AND i.tenant_id = $1`, [FAILING]);
+    expect(owners.rows).toEqual([{ same: true }]);
+  });
+
+  it("deletes the evidence of an import killed between its two commits, once its transaction has aborted, and no other", async () => {
+    const repository = app.get(MicrosoftLogsRepository);
+    const T = '79797979-0000-4000-8000-000000000079';
+    const imports = await Promise.all([0, 1, 2].map(async () => {
+      const c = new Client({ connectionString: db.url });
+      await c.connect();
+      await c.query('BEGIN');
+      return { c, xact: (await c.query(`SELECT pg_current_xact_id()::text AS x`)).rows[0].x as string };
+    }));
+    const [killed, committed, running] = imports;
+    for (const [i, owner] of [killed, committed, running].entries()) {
+      await db.sql.query(`INSERT INTO microsoft_raw_batches (tenant_id, row_count, lines, import_xact) VALUES ($1, 1, $2, $3)`, [T, `{"n":${i}}`, owner.xact]);
+    }
+    await db.sql.query(`INSERT INTO microsoft_raw_batches (tenant_id, row_count, lines) VALUES ($1, 1, '{"page":1}')`, [T]); // a pull's: no owner
+    await committed.c.query('COMMIT');
+    await killed.c.end(); // the server aborts its transaction
+    const left = async () => (await db.sql.query(`SELECT lines FROM microsoft_raw_batches WHERE tenant_id = $1 ORDER BY lines`, [T])).rows.map((r) => r.lines);
+    for (let i = 0; i < 50 && (await db.sql.query(`SELECT pg_xact_status($1::xid8) AS s`, [killed.xact])).rows[0].s !== 'aborted'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await repository.deleteAbandonedEvidence()).toBe(1);
+    expect(await left()).toEqual(['{"n":1}', '{"n":2}', '{"page":1}']);
+    await running.c.query('ROLLBACK');
+    await running.c.end();
+    await committed.c.end();
+    expect(await repository.deleteAbandonedEvidence()).toBe(1);
+    expect(await left()).toEqual(['{"n":1}', '{"page":1}']);
   });
 
   it('reads a line with a key given twice as PostgreSQL does (the last copy of the key), which lossless-json refuses', async () => {
