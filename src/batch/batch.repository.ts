@@ -106,9 +106,9 @@ export class BatchRepository {
               WHERE f.carrier_id = $1 AND f.status = 'loaded' AND f.accepted > 0 AND f.ingest_xact IS NOT NULL
               UNION ALL
               SELECT d::date, p.last_xact
-              FROM microsoft_pulls p JOIN tenants t ON t.tenant_id = p.tenant_id AND t.carrier_id = $1,
+              FROM microsoft_pulls p JOIN tenants t ON t.tenant_id = p.tenant_id AND t.carrier_id = $1 CROSS JOIN k,
                    generate_series((p.window_from AT TIME ZONE 'UTC')::date, ((p.window_to - interval '1 microsecond') AT TIME ZONE 'UTC')::date, interval '1 day') AS d
-              WHERE p.last_xact IS NOT NULL AND p.source <> 'dialout' AND p.window_to > $2::date - 7 AND p.window_from < $3::date + 7
+              WHERE p.last_xact IS NOT NULL AND p.source <> 'dialout' AND p.window_to > $2::date - k.n AND p.window_from < $3::date + k.n
               UNION ALL
               SELECT u.day, i.xact
               FROM microsoft_imports i JOIN tenants t ON t.tenant_id = i.tenant_id AND t.carrier_id = $1, unnest(i.days) AS u(day)

@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { CarriersService } from '../carriers/carriers.service';
+import { TenantEntity } from '../carriers/tenant.entity';
 import { ErrorCode, invalidInput, notFound, OcreconError } from '../common/ocrecon-error';
 import { releaseSavepoint, rollbackToSavepoint, savepoint, TransactionRunner, Tx } from '../database/transaction';
 import { adminExportRow, resolveAdminExportHeader } from './admin-export-row';
@@ -112,6 +113,11 @@ export class ImportMicrosoftService {
    * both sources, in the pulls' order: a pull and an import of one tenant never interleave their writes).
    */
   async importFile(path: string, tenantId: string, options: ImportOptions = {}): Promise<ImportResult> {
+    const { source, operator } = options;
+    if (operator !== undefined && operator.trim() === '') throw invalidInput('--operator must not be empty');
+    if (source !== undefined && !(MICROSOFT_SOURCES as readonly string[]).includes(source)) {
+      throw invalidInput(`--source must be one of ${MICROSOFT_SOURCES.join(', ')}, got ${JSON.stringify(source)}`);
+    }
     const links = await this.carriers.findTenantLinks(tenantId);
     if (links.length === 0) throw notFound(`tenant ${tenantId} is not registered (ocrecon tenants add ${tenantId} --carrier …)`);
     const locks: { release(): Promise<void> }[] = [];
@@ -122,20 +128,15 @@ export class ImportMicrosoftService {
     };
     try {
       for (const source of MICROSOFT_SOURCES) locks.push(await this.logs.lockPulls(links[0].tenantId, source, waiting));
-      return await this.importLocked(path, tenantId, options);
+      return await this.importLocked(path, links, options);
     } finally {
       for (const lock of locks.reverse()) await lock.release();
     }
   }
 
-  private async importLocked(path: string, tenantId: string, options: ImportOptions): Promise<ImportResult> {
+  /** `links`: the tenant's registrations (at least one), looked up by importFile. */
+  private async importLocked(path: string, links: TenantEntity[], options: ImportOptions): Promise<ImportResult> {
     const { source, operator } = options;
-    if (operator !== undefined && operator.trim() === '') throw invalidInput('--operator must not be empty');
-    if (source !== undefined && !(MICROSOFT_SOURCES as readonly string[]).includes(source)) {
-      throw invalidInput(`--source must be one of ${MICROSOFT_SOURCES.join(', ')}, got ${JSON.stringify(source)}`);
-    }
-    const links = await this.carriers.findTenantLinks(tenantId);
-    if (links.length === 0) throw notFound(`tenant ${tenantId} is not registered (ocrecon tenants add ${tenantId} --carrier …)`);
     const tenant = links[0].tenantId;
     const forced = source as MicrosoftSource | undefined;
     let firstLine: string | null;
@@ -278,10 +279,7 @@ export class ImportMicrosoftService {
         while (next) {
           const batch: MappedBatch = await next;
           next = null;
-          if (options.shouldStop?.()) {
-            free.push(batch.buffers);
-            checkStop(options, basename(path));
-          }
+          checkStop(options, basename(path));
           if (batch.mustStage) {
             free.push(batch.buffers);
             readAgain(batch); // for the stage

@@ -147,7 +147,7 @@ export class MicrosoftLogsRepository {
         await tx.queryRunner.rollbackTransaction();
         return 'id taken';
       }
-      await tx.queryRunner.query(INSERT_RAW_BATCH, [page.rawBatch, tenantId, page.rows, page.raw]);
+      await tx.queryRunner.query(INSERT_RAW_BATCH, [page.rawBatch, tenantId, page.rows, page.raw, null]);
       const counts = { inserted: page.rows, updated: 0, unchanged: 0 };
       await this.recordPage(tx, pullId, { nextLink: page.nextLink, received: page.rows, counts, rejected: 0, problems: [] });
       return counts;

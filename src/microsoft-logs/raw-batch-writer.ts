@@ -1,9 +1,11 @@
 import { DataSource, QueryRunner } from 'typeorm';
 
-/** One raw batch; `$4`, a Buffer, goes in binary format: for text, the UTF-8 bytes themselves (PostgreSQL checks the encoding). */
-export const INSERT_RAW_BATCH = `INSERT INTO microsoft_raw_batches (id, tenant_id, row_count, lines) VALUES ($1, $2, $3, $4::text)`;
-/** The same, naming the import's transaction whose rows the batch is the evidence of ($5: pg_current_xact_id()::text). */
-const INSERT_OWNED_RAW_BATCH = `INSERT INTO microsoft_raw_batches (id, tenant_id, row_count, lines, import_xact) VALUES ($1, $2, $3, $4::text, $5)`;
+/**
+ * One raw batch; `$4`, a Buffer, goes in binary format: for text, the UTF-8 bytes themselves (PostgreSQL
+ * checks the encoding). `$5`: the import's transaction when the batch is written apart from its rows
+ * (RawBatchWriter), null when it goes with them (a pull's page).
+ */
+export const INSERT_RAW_BATCH = `INSERT INTO microsoft_raw_batches (id, tenant_id, row_count, lines, import_xact) VALUES ($1, $2, $3, $4::text, $5)`;
 
 /**
  * The raw rows of the batches an import COPYs straight into microsoft_call_rows, written on a
@@ -54,7 +56,7 @@ export class RawBatchWriter {
           this.open = true;
         }
         this.uncommitted.push(id);
-        await this.runner.query(INSERT_OWNED_RAW_BATCH, [id, tenantId, count, lines, this.owner]);
+        await this.runner.query(INSERT_RAW_BATCH, [id, tenantId, count, lines, this.owner]);
       } catch (error) {
         this.failure = error;
       }

@@ -20,7 +20,6 @@ type Deltas = (typeof DELTAS)[keyof typeof DELTAS];
  * The queries behind /health and /metrics. Set-based aggregates over the feature tables, or sums of
  * the delta tables triggers keep, read at scrape time; each returns samples ready for MetricsService.
  */
-
 @Injectable()
 export class ObservabilityRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
