@@ -65,6 +65,14 @@ describe('migration MicrosoftRawBatches', () => {
     expect(batches).toEqual([{ tenant_id: T[0], row_count: 4000 }, { tenant_id: T[0], row_count: 1 }, { tenant_id: T[1], row_count: 3 }]);
     expect((await ds.query(`SELECT raw_line FROM microsoft_call_rows WHERE id IN ('b', 'a', 'c') ORDER BY raw_line`)).map((r: { raw_line: number }) => r.raw_line)).toEqual([1, 2, 3]);
     expect((await ds.query(`SELECT microsoft_raw_row(raw_batch, raw_line)->>'charge' AS c FROM microsoft_call_rows WHERE id = 'a'`))[0].c).toBe('0.10');
+    // microsoft_raw_rows_of reads the same lines, each batch split once; only the tenant's stored ids
+    const rowsOf = (tenant: string, ids: string[]) => ds.query(
+      `SELECT $1::uuid AS tenant_id, id, raw::text AS raw FROM microsoft_raw_rows_of($1, $2::text[]) ORDER BY id`, [tenant, ids]);
+    const allIds = async (tenant: string) => (await ds.query(`SELECT id FROM microsoft_call_rows WHERE tenant_id = $1`, [tenant])).map((r: { id: string }) => r.id);
+    expect([...(await rowsOf(T[0], await allIds(T[0]))), ...(await rowsOf(T[1], await allIds(T[1])))]).toEqual(moved);
+    expect(await rowsOf(T[1], ['c', 'r7', 'nowhere', 'a', 'a'])).toEqual([
+      { tenant_id: T[1], id: 'a', raw: '{"id":"a",   "charge": 0.10}' }, { tenant_id: T[1], id: 'c', raw: '{"id":"c"}' },
+    ]);
 
     await undoThrough('MicrosoftRawBatches1795420300000');
     const back = await ds.query(`SELECT tenant_id, id, raw::text AS raw FROM microsoft_call_rows ORDER BY tenant_id, id`);
