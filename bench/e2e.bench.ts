@@ -22,6 +22,11 @@ const TENANT = '4a5e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71';
  * file into a copy of carrier_cdrs (its indexes included), COPY of the Microsoft rows as stored
  * (exported beforehand, untimed) into copies of microsoft_call_rows and microsoft_raw_batches, and
  * the bare join of the match bench's floor.
+ *
+ * e2e_bare_floor_s: a lower bound for any design that keeps both sides in PostgreSQL: the carrier
+ * file COPYed into a table of its own columns, the Microsoft rows' matching columns only (tenant, id,
+ * call id, start, duration, money, currency; exported beforehand, untimed) into another, no index,
+ * key or evidence on either, then the same join.
  */
 export const e2eBench: BenchSection = async (ctx) => {
   const carrierFile = join(ctx.workDir, 'e2e-carrier.csv');
@@ -81,10 +86,34 @@ export const e2eBench: BenchSection = async (ctx) => {
     e2e_floor_carrier_copy_s: round(floor.carrier),
     e2e_floor_microsoft_copy_s: round(floor.microsoft),
     e2e_floor_join_s: round(floor.join),
+    e2e_bare_floor_s: round(floor.bareCarrier + floor.bareMicrosoft + floor.bareJoin),
+    e2e_bare_floor_parts_s: `carrier ${round(floor.bareCarrier)}, microsoft ${round(floor.bareMicrosoft)}, join ${round(floor.bareJoin)}`,
   };
 };
 
-async function storageFloor(url: string, carrierFile: string, microsoftCopy: string): Promise<{ carrier: number; microsoft: number; join: number }> {
+interface Floor {
+  carrier: number;
+  microsoft: number;
+  join: number;
+  bareCarrier: number;
+  bareMicrosoft: number;
+  bareJoin: number;
+}
+
+/** The Microsoft columns the matcher needs, for the bare floor. */
+const BARE_MICROSOFT = 'tenant_id, id, call_id, start_time, duration_seconds, charge, connection_charge, currency';
+
+/** The bare full join of both sides with the classification's arithmetic, into a new table. */
+const JOIN_FLOOR = (into: string, calls: string, cdrs: string) => `
+      CREATE TABLE ${into} AS
+      SELECT coalesce(m.call_id, c.call_id) AS call_id, m.id AS microsoft_row_id, c.record_id AS carrier_ref,
+             abs(c.duration_seconds - m.duration_seconds) > 1 AS duration_mismatch,
+             m.currency IS DISTINCT FROM c.currency AS currency_mismatch,
+             abs((coalesce(c.charge, 0) + coalesce(c.connection_charge, 0)) - (coalesce(m.charge, 0) + coalesce(m.connection_charge, 0))) > 0 AS charge_mismatch,
+             (coalesce(c.charge, 0) + coalesce(c.connection_charge, 0)) - (coalesce(m.charge, 0) + coalesce(m.connection_charge, 0)) AS money_delta
+      FROM ${calls} m FULL JOIN ${cdrs} c ON c.call_id = m.call_id`;
+
+async function storageFloor(url: string, carrierFile: string, microsoftCopy: string): Promise<Floor> {
   const c = new Client({ connectionString: url });
   await c.connect();
   const timed = async (fn: () => Promise<unknown>) => {
@@ -95,6 +124,7 @@ async function storageFloor(url: string, carrierFile: string, microsoftCopy: str
   try {
     await pipeline(c.query(copyTo(`COPY microsoft_call_rows TO STDOUT`)), createWriteStream(microsoftCopy));
     await pipeline(c.query(copyTo(`COPY microsoft_raw_batches TO STDOUT`)), createWriteStream(`${microsoftCopy}.raw`));
+    await pipeline(c.query(copyTo(`COPY (SELECT ${BARE_MICROSOFT} FROM microsoft_call_rows) TO STDOUT`)), createWriteStream(`${microsoftCopy}.bare`));
     await c.query(`CREATE TABLE floor_cdrs (LIKE carrier_cdrs INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)`);
     await c.query(`ALTER TABLE floor_cdrs ALTER carrier_id SET DEFAULT 'bench', ALTER file_id SET DEFAULT gen_random_uuid(), ALTER line SET DEFAULT 0`);
     await c.query(`CREATE TABLE floor_calls (LIKE microsoft_call_rows INCLUDING DEFAULTS INCLUDING INDEXES)`);
@@ -107,15 +137,15 @@ async function storageFloor(url: string, carrierFile: string, microsoftCopy: str
       await pipeline(createReadStream(microsoftCopy), c.query(copyFrom(`COPY floor_calls FROM STDIN`)));
       await pipeline(createReadStream(`${microsoftCopy}.raw`), c.query(copyFrom(`COPY floor_raw FROM STDIN`)));
     });
-    const join = await timed(() => c.query(`
-      CREATE TABLE floor_join AS
-      SELECT coalesce(m.call_id, c.call_id) AS call_id, m.id AS microsoft_row_id, c.record_id AS carrier_ref,
-             abs(c.duration_seconds - m.duration_seconds) > 1 AS duration_mismatch,
-             m.currency IS DISTINCT FROM c.currency AS currency_mismatch,
-             abs((coalesce(c.charge, 0) + coalesce(c.connection_charge, 0)) - (coalesce(m.charge, 0) + coalesce(m.connection_charge, 0))) > 0 AS charge_mismatch,
-             (coalesce(c.charge, 0) + coalesce(c.connection_charge, 0)) - (coalesce(m.charge, 0) + coalesce(m.connection_charge, 0)) AS money_delta
-      FROM floor_calls m FULL JOIN floor_cdrs c ON c.call_id = m.call_id`));
-    return { carrier, microsoft, join };
+    const join = await timed(() => c.query(JOIN_FLOOR('floor_join', 'floor_calls', 'floor_cdrs')));
+    await c.query(`CREATE TABLE bare_cdrs (record_id text, call_id text, tenant_id uuid, direction text, start_time timestamptz, end_time timestamptz,
+      duration_seconds numeric, caller_number text, callee_number text, charge numeric, connection_charge numeric, currency text)`);
+    await c.query(`CREATE TABLE bare_calls AS SELECT ${BARE_MICROSOFT} FROM microsoft_call_rows WITH NO DATA`);
+    await c.query('CHECKPOINT');
+    const bareCarrier = await timed(() => pipeline(createReadStream(carrierFile), c.query(copyFrom(`COPY bare_cdrs FROM STDIN WITH (FORMAT csv, HEADER true)`))));
+    const bareMicrosoft = await timed(() => pipeline(createReadStream(`${microsoftCopy}.bare`), c.query(copyFrom(`COPY bare_calls FROM STDIN`))));
+    const bareJoin = await timed(() => c.query(JOIN_FLOOR('bare_join', 'bare_calls', 'bare_cdrs')));
+    return { carrier, microsoft, join, bareCarrier, bareMicrosoft, bareJoin };
   } finally {
     await c.end();
   }
