@@ -41,7 +41,7 @@ export class NightlyScheduler implements OnApplicationBootstrap, OnModuleDestroy
       return this.current;
     }
     this.current = this.nightly
-      .run({ trigger: 'schedule', shouldStop: () => this.shutdown.requested })
+      .run({ trigger: 'schedule', signal: this.shutdown.stopping })
       .then((summary) => {
         log.info({ runId: summary.runId, date: summary.date, status: summary.status, counts: summary.counts, waiting: summary.waiting.length }, 'nightly run finished');
         return summary;

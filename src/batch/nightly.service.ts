@@ -8,6 +8,7 @@ import { MatchingService, ReconcileResult } from '../matching/matching.service';
 import { AppLogger } from '../observability/app-logger';
 import { MetricsService } from '../observability/metrics.service';
 import { MicrosoftLogsRepository } from '../microsoft-logs/microsoft-logs.repository';
+import { sleepUnlessAborted } from '../microsoft-logs/graph-client';
 import { PullProgress, PullService, TenantPullResult } from '../microsoft-logs/pull.service';
 import { BatchRepository, LockSession } from './batch.repository';
 import { RunStatus } from './batch-run.entity';
@@ -20,8 +21,12 @@ export interface NightlyRequest {
   /** One carrier (default: every carrier). */
   carrierId?: string;
   trigger: 'manual' | 'schedule';
-  /** Asked between steps: true stops the run cleanly after the current step (a stop signal). */
-  shouldStop?: () => boolean;
+  /**
+   * A stop signal: once aborted, the run ends cleanly. A pull stops at its next page (or in a wait
+   * for Graph), with every page before it committed; a failed step is not tried again; a
+   * reconciliation under way finishes; no further day starts. The run is recorded as interrupted.
+   */
+  signal?: AbortSignal;
   /** Called as each step ends (progress on a terminal). */
   onStep?: (e: { carrierId: string; day: string; step: string; status: StepStatus }) => void;
 }
@@ -117,7 +122,7 @@ export class NightlyService implements OnModuleInit {
           // changed; not pulled again.
           const late = await this.batch.daysChangedSinceLooked(carrier.id, addDays(date, -this.config.OCRECON_NIGHTLY_LOOKBACK_DAYS), days[0]);
           for (const day of [...late, ...days]) {
-            if (request.shouldStop?.()) {
+            if (request.signal?.aborted) {
               interrupted = true;
               break outer;
             }
@@ -134,6 +139,7 @@ export class NightlyService implements OnModuleInit {
       summary.moneyAtStake = await this.batch.moneyAtStake(
         summary.days.filter((d) => d.reconcile === 'succeeded' || d.reconcile === 'unchanged').map(({ carrierId, day }) => ({ carrierId, day })),
       );
+      interrupted ||= summary.days.some((d) => d.pull === 'interrupted' || d.reconcile === 'interrupted');
       summary.status = interrupted ? 'interrupted' : summary.days.some((d) => d.pull === 'failed' || d.reconcile === 'failed') ? 'failed' : 'succeeded';
       await this.batch.finishRun(run.id, summary.status, this.summarize(summary));
       log.info({ status: summary.status, counts: summary.counts, waiting: summary.waiting.length, failed: summary.failed.length }, 'nightly run finished');
@@ -180,7 +186,7 @@ export class NightlyService implements OnModuleInit {
         // only the tenants that failed with a failure that may pass (throttled, unavailable); a tenant
         // refused (no consent) is reported and not retried.
         const done = new Map<string, TenantPullResult>();
-        const pull = await this.step(runId, carrierId, day, 'pull', async () => {
+        const pull = await this.step(runId, carrierId, day, 'pull', request.signal, async () => {
           const tenants = (await this.carriers.listTenants(carrierId)).filter((t) => {
             const last = done.get(t.tenantId.toLowerCase());
             return !last?.ok && !last?.permanent;
@@ -189,15 +195,21 @@ export class NightlyService implements OnModuleInit {
             if (e.waiting) this.logger.forRun(runId, 'NightlyService', { carrierId, day }).info({ tenantId: e.tenantId, source: e.source }, 'waiting for another pull of this tenant to end');
           };
           // a tenant of several carriers: pulled once a night, by the first carrier's step to get to it
-          for (const r of await this.pulls.pullTenants(tenants, day, nextDay(day), waiting, { doneSince: runStarted })) done.set(r.tenantId, r);
+          for (const r of await this.pulls.pullTenants(tenants, day, nextDay(day), waiting, { doneSince: runStarted, signal: request.signal })) done.set(r.tenantId, r);
           const results = [...done.values()];
           const failed = results.filter((r) => !r.ok);
           const detail = { tenants: results.map((r) => ({ tenantId: r.tenantId, ok: r.ok, error: r.error, sources: r.sources })) };
+          if (results.some((r) => r.stopped)) return { status: 'interrupted' as const, detail, error: 'stopped by a stop signal; the next run resumes the pull where it stopped' };
           if (failed.length > 0) return { status: 'failed' as const, detail, error: failed.map((f) => f.error).join('; '), permanent: failed.every((f) => f.permanent) };
           return { status: 'succeeded' as const, detail };
         });
         outcome.pull = pull.status;
         note('pull', pull.status);
+        if (pull.status === 'interrupted') {
+          // nothing to reconcile against yet; the run ends here (the caller sees the signal)
+          outcome.error = pull.error;
+          return { ...outcome, reconcile: 'interrupted' };
+        }
         if (pull.status !== 'succeeded') {
           outcome.error = pull.error;
           await this.recordStep(runId, carrierId, day, 'reconcile', 'blocked', 0, { reason: 'Microsoft logs of the day are incomplete (pull failed)' });
@@ -230,7 +242,7 @@ export class NightlyService implements OnModuleInit {
         return { ...outcome, reconcile: 'unchanged', reconcileRunId: state.reconcileRunId ?? undefined, counts: last?.counts, totalsByCurrency: last?.totalsByCurrency };
       }
       let result: ReconcileResult | undefined;
-      const rec = await this.step(runId, carrierId, day, 'reconcile', async () => {
+      const rec = await this.step(runId, carrierId, day, 'reconcile', request.signal, async () => {
         result = await this.matching.reconcile({ carrierId, from: day, to: nextDay(day) });
         const { runId: reconcileRunId, counts, totalsByCurrency, daysWithoutCarrierData, discrepancies, inputs } = result;
         return { status: 'succeeded' as const, detail: { reconcileRunId, counts, totalsByCurrency, daysWithoutCarrierData, discrepancies, inputs, fingerprint } };
@@ -244,18 +256,26 @@ export class NightlyService implements OnModuleInit {
     }
   }
 
-  /** Runs a step, retrying a failure with backoff; records every attempt's outcome in batch_steps. */
+  /**
+   * Runs a step, retrying a failure with backoff; records every attempt's outcome in batch_steps.
+   * Once `signal` is aborted a failure is not tried again (the wait before a retry ends at once) and
+   * the step is recorded as interrupted, as is a step whose fn says it was.
+   */
   private async step(
-    runId: string, carrierId: string, day: string, name: string,
-    fn: () => Promise<{ status: 'succeeded' | 'failed'; detail: Record<string, unknown>; error?: string; permanent?: boolean }>,
+    runId: string, carrierId: string, day: string, name: string, signal: AbortSignal | undefined,
+    fn: () => Promise<{ status: 'succeeded' | 'failed' | 'interrupted'; detail: Record<string, unknown>; error?: string; permanent?: boolean }>,
   ): Promise<{ status: StepStatus; error?: string }> {
     const stepId = await this.batch.startStep({ runId, carrierId, day, step: name });
     const attempts = this.config.OCRECON_BATCH_ATTEMPTS;
     let lastError = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1 && signal?.aborted) {
+        await this.batch.finishStep(stepId, 'interrupted', attempt - 1, null, `${lastError} (not tried again: stopped by a stop signal)`);
+        return { status: 'interrupted', error: lastError };
+      }
       try {
         const r = await fn();
-        if (r.status === 'succeeded' || r.permanent) {
+        if (r.status === 'succeeded' || r.status === 'interrupted' || r.permanent) {
           await this.batch.finishStep(stepId, r.status, attempt, r.detail, r.error ?? null);
           return { status: r.status, error: r.error };
         }
@@ -267,7 +287,7 @@ export class NightlyService implements OnModuleInit {
           return { status: 'failed', error: lastError };
         }
       }
-      if (attempt < attempts) await sleep(backoffMs(attempt, this.config.OCRECON_BATCH_RETRY_BASE_MS, 60000));
+      if (attempt < attempts) await sleepUnlessAborted(backoffMs(attempt, this.config.OCRECON_BATCH_RETRY_BASE_MS, 60000), signal);
     }
     await this.batch.finishStep(stepId, 'failed', attempts, null, lastError);
     return { status: 'failed', error: lastError };
@@ -302,4 +322,3 @@ export class NightlyService implements OnModuleInit {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

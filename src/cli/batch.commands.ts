@@ -37,7 +37,7 @@ export class NightlyCommand extends CommandRunner {
         date: o.date,
         carrierId: o.carrier,
         trigger: 'manual',
-        shouldStop: () => this.shutdown.requested,
+        signal: this.shutdown.stopping,
         onStep: process.stderr.isTTY && !o.json ? (e) => process.stderr.write(`  ${e.carrierId} ${e.day} ${e.step}: ${e.status}\n`) : undefined,
       });
       printResult(summary, o.json, () => describeNight(summary));

@@ -28,20 +28,37 @@ function summary(r: PullReport): string {
 
 @Command({ name: 'pull', description: "pull Microsoft's PSTN and Direct Routing logs (and the dial-out report) from Graph for a window" })
 export class PullCommand extends CommandRunner {
-  constructor(private readonly pulls: PullService) {
+  constructor(
+    private readonly pulls: PullService,
+    private readonly shutdown: ShutdownSignal,
+  ) {
     super();
   }
 
   async run(_: string[], o: PullOptions): Promise<void> {
+    // A stop signal ends each tenant's pull at its next page (or in a wait for Graph), every page
+    // before it committed with its cursor: the same command run again resumes there.
+    const unsubscribe = this.shutdown.onRequest(() => process.stderr.write('\nocrecon: stopping: each pull ends at its next page…\n'));
+    try {
+      await this.pullAll(o);
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  private async pullAll(o: PullOptions): Promise<void> {
     const progress = process.stderr.isTTY
       ? (e: { tenantId: string; source: string; pages: number; received: number; waiting?: boolean }) =>
           process.stderr.write(e.waiting
             ? `\r${e.tenantId} ${e.source}: waiting for another pull of this tenant to end\n`
             : `\r${e.tenantId} ${e.source}: ${e.pages} pages, ${e.received} rows   `)
       : undefined;
-    const report = await this.pulls.pull({ tenantId: o.tenant, carrierId: o.carrier, from: o.from!, to: o.to!, source: o.source }, progress);
+    const report = await this.pulls.pull({ tenantId: o.tenant, carrierId: o.carrier, from: o.from!, to: o.to!, source: o.source }, progress, this.shutdown.stopping);
     if (progress) process.stderr.write('\n');
     printResult(report, o.json, () => summary(report));
+    if (report.tenants.some((t) => t.stopped)) {
+      throw new OcreconError(ErrorCode.Unavailable, 'pull: stopped by a stop signal; every page pulled is stored: run the same command again to resume');
+    }
     const failed = report.tenants.filter((t) => !t.ok);
     if (failed.length > 0) {
       throw new OcreconError(ErrorCode.Unavailable, `pull: ${failed.length} of ${report.tenants.length} tenants failed: ${failed.map((t) => t.error).join(' | ')}`);

@@ -22,6 +22,7 @@ export class ShutdownSignal {
   requested = false;
   signal: NodeJS.Signals | undefined;
   private readonly callbacks = new Set<ShutdownCallback>();
+  private readonly controller = new AbortController();
   private cleanup: (() => Promise<void>) | undefined;
   private installed = false;
   private readonly handler = (signal: NodeJS.Signals) => this.receive(signal);
@@ -38,6 +39,15 @@ export class ShutdownSignal {
     }
     this.callbacks.add(cb);
     return () => this.callbacks.delete(cb);
+  }
+
+  /**
+   * Aborted on the first stop signal: for work that waits (Graph's Retry-After, a backoff) or loops
+   * over pages, to stop there. Subscribe with onRequest() as well: a signal that finds no subscriber
+   * ends the process.
+   */
+  get stopping(): AbortSignal {
+    return this.controller.signal;
   }
 
   /** A promise that resolves on the first stop signal. */
@@ -68,6 +78,7 @@ export class ShutdownSignal {
     if (this.requested) process.exit(code);
     this.requested = true;
     this.signal = signal;
+    this.controller.abort(signal);
     if (this.callbacks.size === 0) {
       const timer = setTimeout(() => process.exit(code), CLEANUP_TIMEOUT_MS);
       void Promise.resolve(this.cleanup?.())

@@ -29,6 +29,22 @@ export class TenantPullError extends Error {
   }
 }
 
+/**
+ * The pull was asked to stop (a stop signal): it ends at a page boundary or in a wait between
+ * retries, with every page before committed; the next pull of the window resumes there.
+ */
+export class PullStopped extends Error {
+  constructor(readonly tenantId: string) {
+    super(`tenant ${tenantId}: stopped by a stop signal; the next pull of this window resumes where it stopped`);
+    this.name = 'PullStopped';
+  }
+}
+
+/** Throws PullStopped once `signal` has been aborted. */
+export function checkNotStopped(tenantId: string, signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new PullStopped(tenantId);
+}
+
 export interface PageText {
   text: string;
   /** Rows in `value`; null when the page has no value array. */
@@ -38,11 +54,26 @@ export interface PageText {
 
 export interface ClientDeps {
   now: () => number;
-  sleep: (ms: number) => Promise<void>;
+  /** Waits ms, or less once `signal` is aborted. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
 }
 
-const realDeps: ClientDeps = { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), random: Math.random };
+/** setTimeout as a promise that settles early (without throwing) when the signal is aborted. */
+export function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+const realDeps: ClientDeps = { now: Date.now, sleep: sleepUnlessAborted, random: Math.random };
 
 /** `{"error":{"code","message"}}` of a Graph error answer, as far as it can be read. */
 function graphError(body: string): { code?: string; message?: string } {
@@ -80,29 +111,32 @@ export class GraphTenantClient {
   }
 
   /** GETs a Graph URL (a function call or a nextLink, verbatim) and parses it with lossless-json. */
-  async getJson(url: string): Promise<Record<string, unknown>> {
-    return (await this.getPage(url)).doc;
+  async getJson(url: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    return (await this.getPage(url, signal)).doc;
   }
 
-  /** The parsed document and its text (kept so the raw rows can be stored exactly as sent). */
-  async getPage(url: string): Promise<{ doc: Record<string, unknown>; text: string }> {
-    return this.get(url, (body) => parse(body));
+  /**
+   * The parsed document and its text (kept so the raw rows can be stored exactly as sent).
+   * `signal`: once aborted, a wait between retries ends early and PullStopped is thrown.
+   */
+  async getPage(url: string, signal?: AbortSignal): Promise<{ doc: Record<string, unknown>; text: string }> {
+    return this.get(url, (body) => parse(body), signal);
   }
 
   /**
    * A page of rows as text, for PostgreSQL to read (jsonb keeps numbers exact): checked here with
    * the native JSON parser, whose numbers are never used, so only its outline is returned.
    */
-  async getPageText(url: string): Promise<PageText> {
+  async getPageText(url: string, signal?: AbortSignal): Promise<PageText> {
     return this.get(url, (body) => {
       const doc = JSON.parse(body) as unknown;
       if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return doc;
       const { value, '@odata.nextLink': nextLink } = doc as { value?: unknown; '@odata.nextLink'?: unknown };
       return { rows: Array.isArray(value) ? value.length : null, nextLink: typeof nextLink === 'string' ? nextLink : null };
-    }).then(({ doc, text }) => ({ ...(doc as Omit<PageText, 'text'>), text }));
+    }, signal).then(({ doc, text }) => ({ ...(doc as Omit<PageText, 'text'>), text }));
   }
 
-  private async get(url: string, read: (body: string) => unknown): Promise<{ doc: Record<string, unknown>; text: string }> {
+  private async get(url: string, read: (body: string) => unknown, signal?: AbortSignal): Promise<{ doc: Record<string, unknown>; text: string }> {
     const tenant = this.target.tenantId;
     let renewed = false;
     let renewNext = false;
@@ -148,7 +182,10 @@ export class GraphTenantClient {
           if (retries >= this.retry.maxRetries) {
             throw new TenantPullError(tenant, false, `tenant ${tenant}: Graph still failing after ${retries} retries (${describe(failure!, answer, badBody)}); run the pull again to resume`);
           }
-          await this.deps.sleep(action.action === 'wait' ? action.ms : backoffMs(retries, this.retry.backoffBaseMs, this.retry.backoffMaxMs, this.deps.random()));
+          // a stop signal cuts the wait short (Retry-After can be minutes): the pull stops here
+          checkNotStopped(tenant, signal);
+          await this.deps.sleep(action.action === 'wait' ? action.ms : backoffMs(retries, this.retry.backoffBaseMs, this.retry.backoffMaxMs, this.deps.random()), signal);
+          checkNotStopped(tenant, signal);
           retries += 1;
           continue;
         case 'stop': {

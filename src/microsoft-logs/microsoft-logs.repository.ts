@@ -323,6 +323,7 @@ export class MicrosoftLogsRepository {
       where: [
         { tenantId, source, windowFrom: new Date(fromIso), windowTo: new Date(toIso), status: 'running' },
         { tenantId, source, windowFrom: new Date(fromIso), windowTo: new Date(toIso), status: 'failed' },
+        { tenantId, source, windowFrom: new Date(fromIso), windowTo: new Date(toIso), status: 'interrupted' },
       ],
       order: { startedAt: 'DESC' },
     });
@@ -355,6 +356,11 @@ export class MicrosoftLogsRepository {
 
   async failPull(pullId: string, error: string): Promise<void> {
     await this.dataSource.query(`UPDATE microsoft_pulls SET status = 'failed', error = $2, updated_at = now() WHERE id = $1`, [pullId, error]);
+  }
+
+  /** A pull stopped by a stop signal at a page boundary: not a failure; the next pull of its window resumes it. */
+  async interruptPull(pullId: string, reason: string): Promise<void> {
+    await this.dataSource.query(`UPDATE microsoft_pulls SET status = 'interrupted', error = $2, updated_at = now() WHERE id = $1`, [pullId, reason]);
   }
 
   async findPull(id: string): Promise<MicrosoftPullEntity | null> {

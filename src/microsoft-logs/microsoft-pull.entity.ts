@@ -1,6 +1,7 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type PullStatus = 'running' | 'done' | 'failed';
+/** interrupted: stopped by a stop signal between pages; resumed (like a failed one) by the next pull of its window. */
+export type PullStatus = 'running' | 'done' | 'failed' | 'interrupted';
 
 /**
  * One pull of one Graph function for one tenant and one window of at most 90 days. It is also the

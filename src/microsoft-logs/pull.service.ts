@@ -5,7 +5,7 @@ import { Cloud } from '../carriers/tenant.entity';
 import { invalidInput, notFound } from '../common/ocrecon-error';
 import { AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction';
-import { GraphTenantClient, TenantPullError } from './graph-client';
+import { checkNotStopped, GraphTenantClient, PullStopped, TenantPullError } from './graph-client';
 import { GraphConnector } from './graph-connector';
 import { toDialoutAggregate, toStoredRow, StoredCallRow, StoredDialoutAggregate } from './graph-row';
 import { ValueError } from './graph-values';
@@ -36,6 +36,8 @@ export interface TenantPullResult {
   error?: string;
   /** When !ok: trying again will not help (no consent, a request Graph refuses); else it may (still throttled or unavailable after the retries). */
   permanent?: boolean;
+  /** When !ok: a stop signal ended (or kept from starting) the tenant's pull; the next pull resumes it. */
+  stopped?: boolean;
   sources: Partial<Record<PullSource, SourceCounts>>;
 }
 
@@ -89,13 +91,13 @@ export class PullService implements OnApplicationShutdown {
   }
 
   /** `ocrecon pull`: every tenant of a carrier, or one tenant. A tenant that fails does not stop the others. */
-  async pull(request: PullRequest, onProgress?: PullProgress): Promise<PullReport> {
+  async pull(request: PullRequest, onProgress?: PullProgress, signal?: AbortSignal): Promise<PullReport> {
     if (!!request.tenantId === !!request.carrierId) throw invalidInput('pull: give either --tenant or --carrier');
     const window = this.parseWindow(request.from, request.to);
     const sources = parseSources(request.source);
     const targets = request.carrierId ? await this.carrierTenants(request.carrierId) : [await this.tenantTarget(request.tenantId!)];
     this.graph.check();
-    const results = await this.pullEach(targets, window, sources, onProgress);
+    const results = await this.pullEach(targets, window, sources, onProgress, undefined, signal);
     return { from: zText(window.fromMs), to: zText(window.toMs), tenants: results, failed: results.filter((r) => !r.ok).length };
   }
 
@@ -105,28 +107,35 @@ export class PullService implements OnApplicationShutdown {
    * that fails does not stop the others; its result says why, and whether trying again can help.
    */
   async pullTenants(
-    targets: { tenantId: string; cloud: Cloud }[], from: string, to: string, onProgress?: PullProgress, options: { doneSince?: Date } = {},
+    targets: { tenantId: string; cloud: Cloud }[], from: string, to: string, onProgress?: PullProgress, options: { doneSince?: Date; signal?: AbortSignal } = {},
   ): Promise<TenantPullResult[]> {
     const window = this.parseWindow(from, to);
     this.graph.check();
-    return this.pullEach(targets.map((t) => ({ tenantId: t.tenantId.toLowerCase(), cloud: t.cloud })), window, [...PULL_SOURCES], onProgress, options.doneSince);
+    return this.pullEach(targets.map((t) => ({ tenantId: t.tenantId.toLowerCase(), cloud: t.cloud })), window, [...PULL_SOURCES], onProgress, options.doneSince, options.signal);
   }
 
   /**
    * `doneSince`: a window of a tenant and source whose pull finished since then is not pulled again (a
    * customer tenant served by several carriers: the nightly pulls its day once, not once per carrier;
    * its log holds every operator's calls).
+   * `signal`: once aborted, each tenant's pull stops at its next page or wait, and no other tenant
+   * starts; those tenants' results say `stopped`.
    */
-  private async pullEach(targets: { tenantId: string; cloud: Cloud }[], window: Window, sources: PullSource[], onProgress?: PullProgress, doneSince?: Date): Promise<TenantPullResult[]> {
+  private async pullEach(
+    targets: { tenantId: string; cloud: Cloud }[], window: Window, sources: PullSource[], onProgress?: PullProgress, doneSince?: Date, signal?: AbortSignal,
+  ): Promise<TenantPullResult[]> {
     const results: TenantPullResult[] = new Array(targets.length);
     let next = 0;
     const worker = async () => {
-      while (next < targets.length) {
+      while (next < targets.length && !signal?.aborted) {
         const i = next++;
-        results[i] = await this.pullTenant(targets[i], window, sources, onProgress, doneSince);
+        results[i] = await this.pullTenant(targets[i], window, sources, onProgress, doneSince, signal);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.config.OCRECON_PULL_CONCURRENCY, targets.length) }, worker));
+    for (let i = next; i < targets.length; i++) {
+      results[i] = { ...targets[i], ok: false, stopped: true, permanent: false, error: `tenant ${targets[i].tenantId}: not pulled (stopped by a stop signal)`, sources: {} };
+    }
     return results;
   }
 
@@ -143,7 +152,9 @@ export class PullService implements OnApplicationShutdown {
     return result;
   }
 
-  private async pullTenant(target: { tenantId: string; cloud: Cloud }, window: Window, sources: PullSource[], onProgress?: PullProgress, doneSince?: Date): Promise<TenantPullResult> {
+  private async pullTenant(
+    target: { tenantId: string; cloud: Cloud }, window: Window, sources: PullSource[], onProgress?: PullProgress, doneSince?: Date, signal?: AbortSignal,
+  ): Promise<TenantPullResult> {
     const client = this.graph.clientFor(target);
     const result: TenantPullResult = { ...target, ok: true, sources: {} };
     try {
@@ -157,13 +168,17 @@ export class PullService implements OnApplicationShutdown {
               counts.reused = (counts.reused ?? 0) + 1;
               continue;
             }
-            await this.pullChunk(client, source, chunk, counts, onProgress);
+            await this.pullChunk(client, source, chunk, counts, onProgress, signal);
           }
         } finally {
           await lock.release();
         }
       }
     } catch (error) {
+      if (error instanceof PullStopped) {
+        Object.assign(result, { ok: false, error: error.message, permanent: false, stopped: true });
+        return result;
+      }
       if (!(error instanceof TenantPullError)) throw error;
       result.ok = false;
       result.error = error.message;
@@ -172,7 +187,7 @@ export class PullService implements OnApplicationShutdown {
     return result;
   }
 
-  private async pullChunk(client: GraphTenantClient, source: PullSource, chunk: Window, counts: SourceCounts, onProgress?: PullProgress): Promise<void> {
+  private async pullChunk(client: GraphTenantClient, source: PullSource, chunk: Window, counts: SourceCounts, onProgress?: PullProgress, signal?: AbortSignal): Promise<void> {
     const { tenantId, cloud } = client.target;
     const fromIso = zText(chunk.fromMs);
     const toIso = zText(chunk.toMs);
@@ -183,16 +198,17 @@ export class PullService implements OnApplicationShutdown {
     const bytePages = source === 'dialout' ? null : new BytePages(this.logs, tenantId, source);
     try {
       for (;;) {
+        checkNotStopped(tenantId, signal); // between pages: every page so far is committed with the cursor
         let received: number;
         let nextLink: string | null;
         let stored: UpsertCounts & { rejected: number };
         if (source === 'dialout') {
-          ({ received, nextLink, stored } = await this.storeParsedPage(client, url, source, pull.id, page, fromIso, toIso));
+          ({ received, nextLink, stored } = await this.storeParsedPage(client, url, source, pull.id, page, fromIso, toIso, undefined, signal));
         } else {
           // A page is mapped here from its bytes and stored with the cursor (BytePages); a page with a
           // row the byte path declines goes to PostgreSQL, which maps its rows and moves the cursor in
           // one statement; only a page with a row neither can vouch for is parsed here, row by row.
-          const outline = await client.getPageText(url);
+          const outline = await client.getPageText(url, signal);
           if (outline.rows === null) throw new TenantPullError(tenantId, false, `tenant ${tenantId}: Graph's answer to ${url.split('(')[0]} has no value array`);
           const mapped = await bytePages!.store(pull.id, outline.text, outline.nextLink);
           const fast = mapped ?? (await this.logs.upsertPage(tenantId, source, pull.id, outline.text, outline.nextLink));
@@ -211,7 +227,8 @@ export class PullService implements OnApplicationShutdown {
         url = nextLink;
       }
     } catch (error) {
-      await this.logs.failPull(pull.id, (error as Error).message).catch(() => undefined);
+      if (error instanceof PullStopped) await this.logs.interruptPull(pull.id, `${error.message} (after ${counts.pages} pages)`).catch(() => undefined);
+      else await this.logs.failPull(pull.id, (error as Error).message).catch(() => undefined);
       throw error;
     } finally {
       const throttled = client.takeThrottled();
@@ -225,11 +242,11 @@ export class PullService implements OnApplicationShutdown {
    * `text`: the page already fetched (it is not fetched again).
    */
   private async storeParsedPage(
-    client: GraphTenantClient, url: string, source: PullSource, pullId: string, page: number, fromIso: string, toIso: string, text?: string,
+    client: GraphTenantClient, url: string, source: PullSource, pullId: string, page: number, fromIso: string, toIso: string, text?: string, signal?: AbortSignal,
   ): Promise<{ received: number; nextLink: string | null; stored: UpsertCounts & { rejected: number } }> {
     const { tenantId } = client.target;
     let doc: Record<string, unknown>;
-    if (text === undefined) ({ doc, text } = await client.getPage(url));
+    if (text === undefined) ({ doc, text } = await client.getPage(url, signal));
     else doc = parseJson(text) as Record<string, unknown>;
     const values = doc.value;
     if (!Array.isArray(values)) throw new TenantPullError(tenantId, false, `tenant ${tenantId}: Graph's answer to ${url.split('(')[0]} has no value array`);

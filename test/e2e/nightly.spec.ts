@@ -127,12 +127,13 @@ describe('ocrecon nightly', () => {
     expect(shown.stdout).toMatch(new RegExp(`fab ${D} reconcile: succeeded`));
   });
 
-  it('stops after the current step on SIGTERM, leaving nothing half-done', async () => {
+  it('stops on SIGTERM without waiting out Graph, leaving nothing half-done, and the next run resumes', async () => {
     const late = join(dir, 'fab-late-3.csv');
     await writeCanonicalFile(late, [{ ...(day.carrierRows.find((r) => typeof r !== 'string') as object), recordId: 'LATE-3', callId: 'late-call-3@sbc' } as never]);
     expect((await runCli(['ingest', late, '--carrier', 'fab'], env)).code).toBe(0);
-    // Graph throttles the first page: the pull step is waiting out Retry-After when the signal comes.
-    fake.inject({ match: (r) => r.tenantId === T1 && r.fn === 'getPstnCalls', status: 429, retryAfter: '2', times: 1 });
+    // Graph throttles the first page for 5 minutes: the pull step is waiting out Retry-After when the
+    // signal comes, and stops there instead of waiting (nor is the step tried again).
+    fake.inject({ match: (r) => r.tenantId === T1 && r.fn === 'getPstnCalls', status: 429, retryAfter: '300', times: 1 });
     const served = fake.served.length;
     const child = spawn(process.execPath, [CLI, 'nightly', '--date', D, '--carrier', 'fab', '--json'], { env: { ...process.env, ...env } });
     let stdout = '';
@@ -145,9 +146,23 @@ describe('ocrecon nightly', () => {
     expect(summary.status).toBe('interrupted');
     expect(summary.days.length).toBeLessThan(3);
     expect((await q(`SELECT status FROM batch_runs WHERE id = $1`, [summary.runId]))[0].status).toBe('interrupted');
+    expect(summary.days.at(-1)).toMatchObject({ pull: 'interrupted', reconcile: 'interrupted' });
+    expect(await q(`SELECT step, status, attempts FROM batch_steps WHERE run_id = $1 AND day = $2`, [summary.runId, summary.days.at(-1).day]))
+      .toEqual([{ step: 'pull', status: 'interrupted', attempts: 1 }]);
+    // the throttled pull is recorded as stopped, not failed, and not left running
+    const newest = async () => (await q(
+      `SELECT id, status, error FROM microsoft_pulls WHERE tenant_id = $1 AND source = 'pstn' AND window_from = $2::date ORDER BY started_at DESC LIMIT 1`, [T1, summary.days.at(-1).day]))[0];
+    const stopped = await newest();
+    expect(stopped).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/stopped by a stop signal.*after 0 pages/) });
     // No step of any run is left running (the killed run's were closed when it was found abandoned).
     expect((await q(`SELECT count(*)::int AS n FROM batch_steps WHERE status = 'running'`))[0].n).toBe(0);
     expect((await q(`SELECT count(*)::int AS n FROM microsoft_pulls WHERE status = 'running'`))[0].n).toBe(0);
+
+    // the next run resumes that pull (the same record) and finishes the night
+    const again = await nightly();
+    expect(again.code).toBe(0);
+    expect(again.summary.status).toBe('succeeded');
+    expect(await newest()).toEqual({ id: stopped.id, status: 'done', error: null });
   });
 
   it('reconciles an older day again when a carrier file comes for it late, without pulling it again', async () => {

@@ -122,6 +122,29 @@ describe('ocrecon pull (child process, real @azure/identity, loopback Entra ID a
     expect(fake.pagesServed(T3).map((s) => s.skip).sort((a, b) => a - b)).toEqual([0, 1000, 2000, 3000, 4000]);
   });
 
+  it('stops on SIGTERM at its next page, even in a long Retry-After, and the same command resumes there', async () => {
+    fake.inject({ match: (r) => r.tenantId === T3 && r.skip === 2000, status: 429, retryAfter: '300', times: 1 });
+    const served = fake.served.length;
+    const args = ['pull', '--tenant', T3, '--from', '2026-01-10', '--to', '2026-01-11', '--source', 'pstn', '--json'];
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise((r) => child.on('close', r));
+    for (let i = 0; i < 600 && !fake.served.slice(served).some((s) => s.tenantId === T3 && s.status === 429); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(1);
+    expect(stderr).toContain('stopping: each pull ends at its next page');
+    expect(stderr).toMatch(/stopped by a stop signal; every page pulled is stored: run the same command again to resume/);
+    const newest = async () => (await db.sql.query(`SELECT id, status, pages, next_link FROM microsoft_pulls WHERE tenant_id = $1 ORDER BY started_at DESC LIMIT 1`, [T3])).rows[0];
+    const stopped = await newest();
+    expect(stopped).toMatchObject({ status: 'interrupted', pages: 2, next_link: expect.stringContaining('$skip=2000') });
+
+    const r = await runCli(args, env);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(r.stdout).tenants[0].sources.pstn).toMatchObject({ pages: 3, received: 3000, unchanged: 3000 });
+    expect(await newest()).toMatchObject({ id: stopped.id, status: 'done', pages: 5 });
+  });
+
   it('stops with a one-line reason when the app has no credentials', async () => {
     const r = await runCli(['pull', '--tenant', T3, '--from', '2026-01-10', '--to', '2026-01-11'], { ...env, AZURE_CLIENT_SECRET: '' });
     expect(r.code).toBe(1);
