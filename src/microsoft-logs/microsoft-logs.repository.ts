@@ -9,6 +9,7 @@ import { Tx } from '../database/transaction';
 import { CALL_COLUMNS, RAW_LINE, upsertCallRowsSql } from './call-row-columns';
 import { fastUpsertSql } from './graph-row-sql';
 import { DIRECT_COLUMNS, STAGE_COLUMNS } from './ndjson-row';
+import { checkNotStopped, PullStopped } from './graph-client';
 import { StoredCallRow, StoredDialoutAggregate } from './graph-row';
 import { MicrosoftPullEntity } from './microsoft-pull.entity';
 import { INSERT_RAW_BATCH, RawBatchWriter } from './raw-batch-writer';
@@ -278,7 +279,7 @@ export class MicrosoftLogsRepository {
    * size, every pull would wait for a page connection held by none). `onWait` runs once when another
    * process holds the lock and this one starts waiting for it.
    */
-  async lockPulls(tenantId: string, source: string, onWait?: () => void): Promise<{ release(): Promise<void> }> {
+  async lockPulls(tenantId: string, source: string, onWait?: () => void, signal?: AbortSignal): Promise<{ release(): Promise<void> }> {
     const options = this.dataSource.options as PostgresConnectionOptions;
     const client = new Client({ connectionString: options.url, application_name: 'ocrecon-pull-lock' });
     await client.connect();
@@ -289,7 +290,7 @@ export class MicrosoftLogsRepository {
       const { rows: [got] } = await client.query(`SELECT pg_try_advisory_lock(hashtext('ocrecon.pull'), hashtext($1)) AS ok`, [key]);
       if (!got.ok) {
         onWait?.();
-        await client.query(`SELECT pg_advisory_lock(hashtext('ocrecon.pull'), hashtext($1))`, [key]);
+        await this.waitForLock(client, key, tenantId, signal);
       }
       // Ending the session releases its locks.
       return { release: () => client.end().catch(() => undefined) };
@@ -297,6 +298,33 @@ export class MicrosoftLogsRepository {
       await client.end().catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * Waits on `client` for the pull lock of `key`. Once `signal` is aborted the wait is cancelled
+   * (pg_cancel_backend from the pool, again every 200 ms until it takes: a cancel that arrives before
+   * the lock query does nothing) and PullStopped is thrown.
+   */
+  private async waitForLock(client: Client, key: string, tenantId: string, signal: AbortSignal | undefined): Promise<void> {
+    checkNotStopped(tenantId, signal);
+    let timer: NodeJS.Timeout | undefined;
+    const cancel = () => void this.dataSource.query(`SELECT pg_cancel_backend($1)`, [(client as Client & { processID: number }).processID]).catch(() => undefined);
+    const onAbort = () => {
+      cancel();
+      timer = setInterval(cancel, 200);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await client.query(`SELECT pg_advisory_lock(hashtext('ocrecon.pull'), hashtext($1))`, [key]);
+    } catch (error) {
+      if (signal?.aborted) throw new PullStopped(tenantId);
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      clearInterval(timer);
+    }
+    // the lock came just as the signal did: keep to the signal (the caller releases the lock)
+    checkNotStopped(tenantId, signal);
   }
 
   /** An import that stored or changed rows, with its transaction (the nightly's cue to look at its days again). */

@@ -160,7 +160,7 @@ export class PullService implements OnApplicationShutdown {
     try {
       for (const source of sources) {
         const counts = (result.sources[source] = emptyCounts());
-        const lock = await this.logs.lockPulls(target.tenantId, source, () => onProgress?.({ tenantId: target.tenantId, source, pages: 0, received: 0, waiting: true }));
+        const lock = await this.logs.lockPulls(target.tenantId, source, () => onProgress?.({ tenantId: target.tenantId, source, pages: 0, received: 0, waiting: true }), signal);
         try {
           for (const chunk of splitWindow(window)) {
             // under the lock: a pull that ended while this one waited for it is seen

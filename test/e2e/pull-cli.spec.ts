@@ -145,6 +145,31 @@ describe('ocrecon pull (child process, real @azure/identity, loopback Entra ID a
     expect(await newest()).toMatchObject({ id: stopped.id, status: 'done', pages: 5 });
   });
 
+  it('stops on SIGTERM while it waits for another pull of the same tenant and source', async () => {
+    // another process pulls T3's PSTN log: it holds the pull lock (a session advisory lock)
+    const holder = await db.sql.query(`SELECT pg_advisory_lock(hashtext('ocrecon.pull'), hashtext($1))`, [`${T3}/pstn`]);
+    expect(holder.rowCount).toBe(1);
+    try {
+      const pullsBefore = (await db.sql.query(`SELECT count(*)::int AS n FROM microsoft_pulls WHERE tenant_id = $1`, [T3])).rows[0].n;
+      const child = spawn(process.execPath, [CLI, 'pull', '--tenant', T3, '--from', '2026-01-10', '--to', '2026-01-11', '--source', 'pstn'], { env: { ...process.env, ...env } });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise((r) => child.on('close', r));
+      const waiting = async () => (await db.sql.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'ocrecon-pull-lock' AND wait_event_type = 'Lock'`)).rows[0].n;
+      for (let i = 0; i < 600 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await waiting()).toBe(1);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(1);
+      expect(stderr).toMatch(/stopped by a stop signal; every page pulled is stored/);
+      expect(await waiting()).toBe(0);
+      // it started no pull of its own
+      expect((await db.sql.query(`SELECT count(*)::int AS n FROM microsoft_pulls WHERE tenant_id = $1`, [T3])).rows[0].n).toBe(pullsBefore);
+    } finally {
+      await db.sql.query(`SELECT pg_advisory_unlock(hashtext('ocrecon.pull'), hashtext($1))`, [`${T3}/pstn`]);
+    }
+  });
+
   it('stops with a one-line reason when the app has no credentials', async () => {
     const r = await runCli(['pull', '--tenant', T3, '--from', '2026-01-10', '--to', '2026-01-11'], { ...env, AZURE_CLIENT_SECRET: '' });
     expect(r.code).toBe(1);
