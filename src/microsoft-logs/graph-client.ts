@@ -1,4 +1,5 @@
 import { parse } from 'lossless-json';
+import { sleepUnlessAborted } from '../common/sleep';
 import { Cloud } from '../carriers/tenant.entity';
 import { backoffMs, classifyGraphFailure, GraphFailure } from './graph-failure';
 import { GraphHttp, GraphHttpResponse, NetworkError } from './graph-http';
@@ -57,20 +58,6 @@ export interface ClientDeps {
   /** Waits ms, or less once `signal` is aborted. */
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
-}
-
-/** setTimeout as a promise that settles early (without throwing) when the signal is aborted. */
-export function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 const realDeps: ClientDeps = { now: Date.now, sleep: sleepUnlessAborted, random: Math.random };
