@@ -156,7 +156,7 @@ describe('ocrecon pull (child process, real @azure/identity, loopback Entra ID a
       child.stderr.on('data', (d) => (stderr += d));
       const exited = new Promise((r) => child.on('close', r));
       const waiting = async () => (await db.sql.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'ocrecon-pull-lock' AND wait_event_type = 'Lock'`)).rows[0].n;
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'ocrecon-pull-lock' AND wait_event_type = 'Lock'`)).rows[0].n;
       for (let i = 0; i < 600 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect(await waiting()).toBe(1);
       child.kill('SIGTERM');
