@@ -97,7 +97,7 @@ export class ImportMicrosoftCommand extends CommandRunner {
     let r: ImportResult;
     try {
       r = await this.imports.importFile(file, o.tenant, {
-        source: o.source, operator: o.operator, shouldStop: () => this.shutdown.requested, onProgress: (p) => progress.update(p.bytesRead, p.rowsRead),
+        source: o.source, operator: o.operator, signal: this.shutdown.stopping, onProgress: (p) => progress.update(p.bytesRead, p.rowsRead),
         onWaiting: () => process.stderr.isTTY && process.stderr.write(`\rtenant ${o.tenant}: waiting for its pull (or import) under way to end\n`),
       });
     } finally {

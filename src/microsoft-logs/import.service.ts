@@ -10,6 +10,7 @@ import { TenantEntity } from '../carriers/tenant.entity';
 import { ErrorCode, invalidInput, notFound, OcreconError } from '../common/ocrecon-error';
 import { releaseSavepoint, rollbackToSavepoint, savepoint, TransactionRunner, Tx } from '../database/transaction';
 import { adminExportRow, resolveAdminExportHeader } from './admin-export-row';
+import { PullStopped } from './graph-client';
 import { guessSource, RowResult, StoredCallRow, toStoredRow } from './graph-row';
 import { ValueError } from './graph-values';
 import { MICROSOFT_SOURCES, MicrosoftSource } from './microsoft-call-row.entity';
@@ -52,10 +53,11 @@ export interface ImportOptions {
   /** The operator of the admin-center export's rows (Graph rows carry their own). */
   operator?: string;
   /**
-   * Asked between batches: true stops the import, which then throws and keeps nothing of the file
-   * (its transaction rolled back, evidence already committed for it deleted). The CLI's stop signal.
+   * The CLI's stop signal, looked at between batches and while the import waits for a pull of the
+   * tenant to end: once aborted the import throws and keeps nothing of the file (its transaction
+   * rolled back, evidence already committed for it deleted).
    */
-  shouldStop?: () => boolean;
+  signal?: AbortSignal;
   /** Called once when a pull (or another import) of the tenant is running and this import waits for it to end. */
   onWaiting?: () => void;
   /** Progress of a streamed file (NDJSON, the admin CSV): bytes of the file read so far, rows so far. */
@@ -64,8 +66,10 @@ export interface ImportOptions {
 
 /** Throws when the import was asked to stop: nothing of the file is kept. */
 function checkStop(options: ImportOptions, file: string): void {
-  if (options.shouldStop?.()) throw new OcreconError(ErrorCode.Unavailable, `import-microsoft: stopped before the end of ${file}; nothing of it was stored (run it again)`);
+  if (options.signal?.aborted) throw stoppedError(file);
 }
+
+const stoppedError = (file: string) => new OcreconError(ErrorCode.Unavailable, `import-microsoft: stopped before the end of ${file}; nothing of it was stored (run it again)`);
 
 interface Candidate {
   value: unknown;
@@ -127,7 +131,12 @@ export class ImportMicrosoftService {
       told = true;
     };
     try {
-      for (const source of MICROSOFT_SOURCES) locks.push(await this.logs.lockPulls(links[0].tenantId, source, waiting));
+      try {
+        for (const source of MICROSOFT_SOURCES) locks.push(await this.logs.lockPulls(links[0].tenantId, source, waiting, options.signal));
+      } catch (error) {
+        if (error instanceof PullStopped) throw stoppedError(basename(path)); // stopped while waiting for a pull
+        throw error;
+      }
       return await this.importLocked(path, links, options);
     } finally {
       for (const lock of locks.reverse()) await lock.release();

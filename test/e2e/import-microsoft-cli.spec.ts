@@ -91,4 +91,32 @@ describe('ocrecon import-microsoft (child process)', () => {
     expect((await runCli(['import-microsoft', tiny, '--tenant', TENANT], env)).code).toBe(0);
     expect(await state()).toEqual({ rows: before.rows + 1, batches: before.batches + 1, unnamed: 0 });
   }, 120_000);
+
+  it('stops on SIGTERM while it waits for a pull of the tenant to end, storing nothing', async () => {
+    const file = join(dir, 'waiting.ndjson');
+    await writePstnNdjson(file, 10, Date.UTC(2026, 10, 7), '7e7e0006');
+    const rows = async () => (await db.sql.query(`SELECT count(*)::int AS n FROM microsoft_call_rows`)).rows[0].n;
+    const before = await rows();
+    // a pull of the tenant's PSTN log under way elsewhere: it holds the pull lock
+    await db.sql.query(`SELECT pg_advisory_lock(hashtext('ocrecon.pull'), hashtext($1))`, [`${TENANT}/pstn`]);
+    try {
+      const child = spawn(process.execPath, [CLI, 'import-microsoft', file, '--tenant', TENANT], { env: { ...process.env, ...env } });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((r) => child.on('close', r));
+      const waiting = async () => (await db.sql.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'ocrecon-pull-lock' AND wait_event_type = 'Lock'`)).rows[0].n;
+      for (let i = 0; i < 600 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await waiting()).toBe(1);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(1);
+      expect(stderr).toMatch(/ocrecon: import-microsoft: stopped before the end of waiting\.ndjson; nothing of it was stored \(run it again\)\n$/);
+      expect(await waiting()).toBe(0);
+      expect(await rows()).toBe(before);
+    } finally {
+      await db.sql.query(`SELECT pg_advisory_unlock(hashtext('ocrecon.pull'), hashtext($1))`, [`${TENANT}/pstn`]);
+    }
+    expect((await runCli(['import-microsoft', file, '--tenant', TENANT], env)).code).toBe(0);
+    expect(await rows()).toBe(before + 10);
+  });
 });
