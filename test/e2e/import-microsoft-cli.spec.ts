@@ -3,6 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, runCli } from '../support/cli';
+import { pullLockWaiters, startWaitingForPullLock } from '../support/pull-lock';
 import { chargeText, writePstnNdjson } from '../support/fake-microsoft';
 import { createTestDatabase, TestDatabase } from '../support/test-db';
 
@@ -98,23 +99,16 @@ describe('ocrecon import-microsoft (child process)', () => {
     const rows = async () => (await db.sql.query(`SELECT count(*)::int AS n FROM microsoft_call_rows`)).rows[0].n;
     const before = await rows();
     // a pull of the tenant's PSTN log under way elsewhere: it holds the pull lock
-    await db.sql.query(`SELECT pg_advisory_lock(hashtext('ocrecon.pull'), hashtext($1))`, [`${TENANT}/pstn`]);
+    const waiting = await startWaitingForPullLock(db.sql, TENANT, 'pstn', ['import-microsoft', file, '--tenant', TENANT], env);
     try {
-      const child = spawn(process.execPath, [CLI, 'import-microsoft', file, '--tenant', TENANT], { env: { ...process.env, ...env } });
-      let stderr = '';
-      child.stderr.on('data', (d) => (stderr += d));
-      const exited = new Promise<number | null>((r) => child.on('close', r));
-      const waiting = async () => (await db.sql.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'ocrecon-pull-lock' AND wait_event_type = 'Lock'`)).rows[0].n;
-      for (let i = 0; i < 600 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(await waiting()).toBe(1);
-      child.kill('SIGTERM');
-      expect(await exited).toBe(1);
-      expect(stderr).toMatch(/ocrecon: import-microsoft: stopped before the end of waiting\.ndjson; nothing of it was stored \(run it again\)\n$/);
-      expect(await waiting()).toBe(0);
+      expect(await pullLockWaiters(db.sql)).toBe(1);
+      waiting.child.kill('SIGTERM');
+      expect(await waiting.exited).toBe(1);
+      expect(waiting.stderr).toMatch(/ocrecon: import-microsoft: stopped before the end of waiting\.ndjson; nothing of it was stored \(run it again\)\n$/);
+      expect(await pullLockWaiters(db.sql)).toBe(0);
       expect(await rows()).toBe(before);
     } finally {
-      await db.sql.query(`SELECT pg_advisory_unlock(hashtext('ocrecon.pull'), hashtext($1))`, [`${TENANT}/pstn`]);
+      await waiting.release();
     }
     expect((await runCli(['import-microsoft', file, '--tenant', TENANT], env)).code).toBe(0);
     expect(await rows()).toBe(before + 10);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { Dec } from '../../src/common/decimal';
 import { CLI, runCli } from '../support/cli';
+import { pullLockWaiters, startWaitingForPullLock } from '../support/pull-lock';
 import { chargeText, connectionChargeText, directRoutingRows, FakeMicrosoft, pstnRows } from '../support/fake-microsoft';
 import { createTestDatabase, TestDatabase } from '../support/test-db';
 
@@ -147,26 +148,18 @@ describe('ocrecon pull (child process, real @azure/identity, loopback Entra ID a
 
   it('stops on SIGTERM while it waits for another pull of the same tenant and source', async () => {
     // another process pulls T3's PSTN log: it holds the pull lock (a session advisory lock)
-    const holder = await db.sql.query(`SELECT pg_advisory_lock(hashtext('ocrecon.pull'), hashtext($1))`, [`${T3}/pstn`]);
-    expect(holder.rowCount).toBe(1);
+    const pullsBefore = (await db.sql.query(`SELECT count(*)::int AS n FROM microsoft_pulls WHERE tenant_id = $1`, [T3])).rows[0].n;
+    const waiting = await startWaitingForPullLock(db.sql, T3, 'pstn', ['pull', '--tenant', T3, '--from', '2026-01-10', '--to', '2026-01-11', '--source', 'pstn'], env);
     try {
-      const pullsBefore = (await db.sql.query(`SELECT count(*)::int AS n FROM microsoft_pulls WHERE tenant_id = $1`, [T3])).rows[0].n;
-      const child = spawn(process.execPath, [CLI, 'pull', '--tenant', T3, '--from', '2026-01-10', '--to', '2026-01-11', '--source', 'pstn'], { env: { ...process.env, ...env } });
-      let stderr = '';
-      child.stderr.on('data', (d) => (stderr += d));
-      const exited = new Promise((r) => child.on('close', r));
-      const waiting = async () => (await db.sql.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'ocrecon-pull-lock' AND wait_event_type = 'Lock'`)).rows[0].n;
-      for (let i = 0; i < 600 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(await waiting()).toBe(1);
-      child.kill('SIGTERM');
-      expect(await exited).toBe(1);
-      expect(stderr).toMatch(/stopped by a stop signal; every page pulled is stored/);
-      expect(await waiting()).toBe(0);
+      expect(await pullLockWaiters(db.sql)).toBe(1);
+      waiting.child.kill('SIGTERM');
+      expect(await waiting.exited).toBe(1);
+      expect(waiting.stderr).toMatch(/stopped by a stop signal; every page pulled is stored/);
+      expect(await pullLockWaiters(db.sql)).toBe(0);
       // it started no pull of its own
       expect((await db.sql.query(`SELECT count(*)::int AS n FROM microsoft_pulls WHERE tenant_id = $1`, [T3])).rows[0].n).toBe(pullsBefore);
     } finally {
-      await db.sql.query(`SELECT pg_advisory_unlock(hashtext('ocrecon.pull'), hashtext($1))`, [`${T3}/pstn`]);
+      await waiting.release();
     }
   });
 
