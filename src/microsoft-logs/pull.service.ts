@@ -227,7 +227,7 @@ export class PullService implements OnApplicationShutdown {
         url = nextLink;
       }
     } catch (error) {
-      if (error instanceof PullStopped) await this.logs.interruptPull(pull.id, `${error.message} (after ${counts.pages} pages)`).catch(() => undefined);
+      if (error instanceof PullStopped) await this.logs.interruptPull(pull.id, `${error.message} (after ${page} pages)`).catch(() => undefined);
       else await this.logs.failPull(pull.id, (error as Error).message).catch(() => undefined);
       throw error;
     } finally {

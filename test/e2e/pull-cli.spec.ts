@@ -139,6 +139,7 @@ describe('ocrecon pull (child process, real @azure/identity, loopback Entra ID a
     const newest = async () => (await db.sql.query(`SELECT id, status, pages, next_link FROM microsoft_pulls WHERE tenant_id = $1 ORDER BY started_at DESC LIMIT 1`, [T3])).rows[0];
     const stopped = await newest();
     expect(stopped).toMatchObject({ status: 'interrupted', pages: 2, next_link: expect.stringContaining('$skip=2000') });
+    expect((await db.sql.query(`SELECT error FROM microsoft_pulls WHERE id = $1`, [stopped.id])).rows[0].error).toMatch(/stopped by a stop signal.*\(after 2 pages\)$/);
 
     const r = await runCli(args, env);
     expect(r).toMatchObject({ code: 0, stderr: '' });
