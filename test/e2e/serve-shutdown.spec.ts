@@ -30,10 +30,13 @@ describe('ShutdownSignal', () => {
     const r = await run(
       `shutdownSignal.install(async () => console.log('cleanup'));
        const keepAlive = setInterval(() => undefined, 1000);
-       shutdownSignal.onRequest((s) => { console.log('stop ' + s + ' ' + shutdownSignal.requested); clearInterval(keepAlive); });`,
+       shutdownSignal.stopping.addEventListener('abort', () => console.log('aborted ' + shutdownSignal.stopping.reason));
+       shutdownSignal.onRequest((s) => { console.log('stop ' + s + ' ' + shutdownSignal.requested + ' ' + shutdownSignal.stopping.aborted); clearInterval(keepAlive); });
+       console.log('before ' + shutdownSignal.stopping.aborted);`,
       ['SIGTERM'],
     );
-    expect(r).toEqual({ code: 0, out: 'ready\nstop SIGTERM true\n' });
+    // the AbortSignal for waits and page loops is aborted first, with the signal as its reason
+    expect(r).toEqual({ code: 0, out: 'before false\nready\naborted SIGTERM\nstop SIGTERM true true\n' });
   });
 
   it.each([
