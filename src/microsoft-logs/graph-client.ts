@@ -32,11 +32,12 @@ export class TenantPullError extends Error {
 
 /**
  * The pull was asked to stop (a stop signal): it ends at a page boundary or in a wait between
- * retries, with every page before committed; the next pull of the window resumes there.
+ * retries, with every page before committed; the next pull of the window resumes there. A tenant
+ * pull that cannot go on in this run, and not a permanent one.
  */
-export class PullStopped extends Error {
-  constructor(readonly tenantId: string) {
-    super(`tenant ${tenantId}: stopped by a stop signal; the next pull of this window resumes where it stopped`);
+export class PullStopped extends TenantPullError {
+  constructor(tenantId: string) {
+    super(tenantId, false, `tenant ${tenantId}: stopped by a stop signal; the next pull of this window resumes where it stopped`);
     this.name = 'PullStopped';
   }
 }
@@ -98,8 +99,8 @@ export class GraphTenantClient {
   }
 
   /** GETs a Graph URL (a function call or a nextLink, verbatim) and parses it with lossless-json. */
-  async getJson(url: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
-    return (await this.getPage(url, signal)).doc;
+  async getJson(url: string): Promise<Record<string, unknown>> {
+    return (await this.getPage(url)).doc;
   }
 
   /**

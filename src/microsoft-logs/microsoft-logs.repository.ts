@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { stringify } from 'lossless-json';
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { copyIn, violatesUnique } from '../database/copy-in';
 import { Tx } from '../database/transaction';
@@ -348,11 +348,7 @@ export class MicrosoftLogsRepository {
   /** The pull of this tenant, source and window that stopped before its end, if any. */
   async findUnfinishedPull(tenantId: string, source: string, fromIso: string, toIso: string): Promise<MicrosoftPullEntity | null> {
     return this.dataSource.getRepository(MicrosoftPullEntity).findOne({
-      where: [
-        { tenantId, source, windowFrom: new Date(fromIso), windowTo: new Date(toIso), status: 'running' },
-        { tenantId, source, windowFrom: new Date(fromIso), windowTo: new Date(toIso), status: 'failed' },
-        { tenantId, source, windowFrom: new Date(fromIso), windowTo: new Date(toIso), status: 'interrupted' },
-      ],
+      where: { tenantId, source, windowFrom: new Date(fromIso), windowTo: new Date(toIso), status: In(['running', 'failed', 'interrupted']) },
       order: { startedAt: 'DESC' },
     });
   }

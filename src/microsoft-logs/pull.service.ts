@@ -175,14 +175,11 @@ export class PullService implements OnApplicationShutdown {
         }
       }
     } catch (error) {
-      if (error instanceof PullStopped) {
-        Object.assign(result, { ok: false, error: error.message, permanent: false, stopped: true });
-        return result;
-      }
       if (!(error instanceof TenantPullError)) throw error;
       result.ok = false;
       result.error = error.message;
       result.permanent = error.permanent;
+      if (error instanceof PullStopped) result.stopped = true;
     }
     return result;
   }
