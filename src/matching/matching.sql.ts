@@ -340,10 +340,13 @@ export const STAGE_FOUND = `
   WHERE k.hit
   UNION ALL
   -- MISSING_AT_CARRIER: an unpaired Microsoft row (rc_um: in the window), unless its day has no carrier data at all.
-  SELECT 'MISSING_AT_CARRIER', m.tenant_id, m.call_id, m.tenant_id, m.id, NULL, NULL, NULL, m.start_time,
+  -- One per Graph id, the latest start: rows are stored by (tenant, start day, id), so an id Microsoft gave
+  -- on two days (its start moved; Graph's ids are unique) is two rows, and one discrepancy (its natural key).
+  (SELECT DISTINCT ON (m.tenant_id, m.id) 'MISSING_AT_CARRIER', m.tenant_id, m.call_id, m.tenant_id, m.id, NULL, NULL, NULL, m.start_time,
          m.dur, NULL, -m.dur0, m.total, m.currency, NULL, NULL, -m.total, NULL
   FROM rc_um m
   WHERE (m.start_time AT TIME ZONE 'UTC')::date NOT IN (SELECT day FROM rc_silent_days)
+  ORDER BY m.tenant_id, m.id, m.start_time DESC)
   UNION ALL
   -- MISSING_AT_MICROSOFT (unpaired) and DUPLICATE_AT_CARRIER (rule 1); rc_uc: in the window.
   SELECT CASE WHEN c.dup THEN 'DUPLICATE_AT_CARRIER' ELSE 'MISSING_AT_MICROSOFT' END, c.tenant_id, c.call_id, NULL, NULL,

@@ -1,3 +1,5 @@
+import { START_DAY_SQL } from './microsoft-call-row.entity';
+
 /**
  * microsoft_call_rows' typed columns a stored row fills, with their SQL types, in one fixed order. The
  * row's JSON text as received goes to microsoft_raw_batches (`raw_batch`, `raw_line` name it).
@@ -14,8 +16,8 @@ export const CALL_COLUMNS = [
 const names = CALL_COLUMNS.map(([n]) => n);
 
 /**
- * The rest of a `WITH` statement that upserts on (tenant_id, id) the rows of the CTE `input` (declared
- * before, with distinct ids): CALL_COLUMNS typed as above, `raw` (the row's JSON text, without line
+ * The rest of a `WITH` statement that upserts on the key (tenant_id, start_day, id) the rows of the CTE
+ * `input` (declared before, with distinct ids): CALL_COLUMNS typed as above, `raw` (the row's JSON text, without line
  * feeds) and `ord` (an integer giving their order). A row whose stored copy is the same, in every
  * typed column and in its raw text, is left alone; the others get their raw text in one new batch of
  * microsoft_raw_batches, line k for the k-th of them. It ends with the CTE `upserted` (one
@@ -25,7 +27,9 @@ export function upsertCallRowsSql(tenant: string): string {
   return `, stored AS (
   SELECT i.ord, m.raw_batch, m.raw_line, (${names.map((n) => `m.${n}`).join(', ')}) IS NOT DISTINCT FROM (${names.map((n) => `i.${n}`).join(', ')}) AS same
   FROM input i CROSS JOIN LATERAL (
-    SELECT * FROM microsoft_call_rows m WHERE m.tenant_id = ${tenant}::uuid AND m.id = i.id LIMIT 1 -- an index probe per row, never a scan of the tenant
+    -- an index probe per row, never a scan of the tenant (LIMIT 1 keeps it so, and keeps the estimate
+    -- of stored at one row per input row: without it, stored_raw was planned as a loop over every row)
+    SELECT * FROM microsoft_call_rows m WHERE m.tenant_id = ${tenant}::uuid AND m.start_day = ${START_DAY_SQL('i.start_time')} AND m.id = i.id LIMIT 1
   ) AS m
 ), stored_raw AS (
   SELECT raw_batch, raw_line, raw FROM microsoft_raw_rows WHERE raw_batch IN (SELECT raw_batch FROM stored WHERE same)
@@ -40,7 +44,7 @@ export function upsertCallRowsSql(tenant: string): string {
 ), upserted AS (
   INSERT INTO microsoft_call_rows (tenant_id, ${names.join(', ')}, raw_batch, raw_line, stored_at)
   SELECT ${tenant}::uuid, ${names.map((n) => `c.${n}`).join(', ')}, b.id, c.k, now() FROM changed c CROSS JOIN batch b
-  ON CONFLICT (tenant_id, id) DO UPDATE SET ${names.filter((n) => n !== 'id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')},
+  ON CONFLICT (tenant_id, start_day, id) DO UPDATE SET ${names.filter((n) => n !== 'id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')},
     raw_batch = EXCLUDED.raw_batch, raw_line = EXCLUDED.raw_line, stored_at = now()
   RETURNING (xmax = 0) AS inserted
 )`;

@@ -1,4 +1,5 @@
 import { RAW_LINE, upsertCallRowsSql } from './call-row-columns';
+import { START_DAY_SQL } from './microsoft-call-row.entity';
 
 /**
  * Graph rows mapped to microsoft_call_rows by PostgreSQL itself, set-based, from their JSON text
@@ -97,7 +98,7 @@ export interface FastUpsertSql {
 }
 
 /**
- * One statement: map the rows, upsert the fast ones on (tenant_id, id) (the last copy of an id
+ * One statement: map the rows, upsert the fast ones on their key, start day and id (the last copy of a key
  * wins; a row whose stored copy is identical is left alone), and return
  * `{inserted, updated, fast, total, slow: ord[] | null}`.
  */
@@ -114,9 +115,9 @@ WITH r0 AS (
 ), slow AS (
   SELECT ord FROM r WHERE NOT fast OR key IN (SELECT key FROM contested)
 ), pick AS (
-  SELECT DISTINCT ON (key) * FROM r
+  SELECT DISTINCT ON (key, ${START_DAY_SQL(instant('start_text'))}) * FROM r
   WHERE fast AND NOT EXISTS (SELECT 1 FROM contested c WHERE c.key = r.key)${o.allOrNothing ? ' AND NOT EXISTS (SELECT 1 FROM slow)' : ''}
-  ORDER BY key, ord DESC
+  ORDER BY key, ${START_DAY_SQL(instant('start_text'))}, ord DESC
 ), input AS (
   SELECT ord, ${VALUES.map(([n, v]) => `${v} AS ${n}`).join(', ')}, ${RAW_LINE('raw::text')} AS raw FROM pick
 )${upsertCallRowsSql(o.tenant)}, counts AS (

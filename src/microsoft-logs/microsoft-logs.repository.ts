@@ -10,7 +10,8 @@ import { CALL_COLUMNS, RAW_LINE, upsertCallRowsSql } from './call-row-columns';
 import { fastUpsertSql } from './graph-row-sql';
 import { DIRECT_COLUMNS, STAGE_COLUMNS } from './ndjson-row';
 import { checkNotStopped, PullStopped } from './graph-client';
-import { StoredCallRow, StoredDialoutAggregate } from './graph-row';
+import { callRowKey, StoredCallRow, StoredDialoutAggregate } from './graph-row';
+import { START_DAY_SQL } from './microsoft-call-row.entity';
 import { MicrosoftPullEntity } from './microsoft-pull.entity';
 import { INSERT_RAW_BATCH, RawBatchWriter } from './raw-batch-writer';
 
@@ -34,7 +35,7 @@ const names = CALL_COLUMNS.map(([n]) => n);
 const UPSERTED_COUNTS = `SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM upserted`;
 /**
  * One statement per batch: the parsed rows travel as one JSON parameter (money as decimal text),
- * are expanded by jsonb_to_recordset and upserted on (tenant_id, id). The raw rows are the
+ * are expanded by jsonb_to_recordset and upserted on their key (tenant_id, start_day, id). The raw rows are the
  * document's own text (json_array_elements gives each element's bytes as they are), matched by
  * their position `ord`: no JavaScript re-serialisation of the evidence.
  * A row whose stored copy is identical is left alone, so the counts say what really changed.
@@ -82,9 +83,11 @@ const UPSERT_PAGE = fastUpsertSql({
  * An import batch, mapped in Node and staged with typed columns and the raw line: one upsert. With
  * `repeated`, only the last line of each id is taken.
  */
+/** A staged row's key (microsoft_call_rows: start_day, id): of the copies of one, the last line wins. */
+const STAGE_KEY = `id, ${START_DAY_SQL('start_time')}`;
 const upsertImportStage = (repeated: boolean) => `
 WITH input AS (
-  SELECT line AS ord, ${names.join(', ')}, raw FROM ${repeated ? '(SELECT DISTINCT ON (id) * FROM microsoft_import_stage ORDER BY id, line DESC) AS s' : 'microsoft_import_stage'}
+  SELECT line AS ord, ${names.join(', ')}, raw FROM ${repeated ? `(SELECT DISTINCT ON (${STAGE_KEY}) * FROM microsoft_import_stage ORDER BY ${STAGE_KEY}, line DESC) AS s` : 'microsoft_import_stage'}
 )${upsertCallRowsSql('$1')}
 ${UPSERTED_COUNTS}`;
 
@@ -108,16 +111,16 @@ export class MicrosoftLogsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Upserts rows of one tenant by id; a repeated id within the batch keeps its last copy. `raw` is
+   * Upserts rows of one tenant by their key (start day, id); a key repeated within the batch keeps its last copy. `raw` is
    * the JSON text holding the rows as received: a Graph page (`{"value": [...]}`, with `rawIsPage`)
    * or an array, where row `ord` of `rows[i]` is found; without it the rows' own `raw` is serialised.
    */
   async upsertCallRows(tx: Tx, tenantId: string, rows: (StoredCallRow & { ord?: number })[], raw?: { json: string; isPage: boolean }): Promise<UpsertCounts> {
     if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
     const source = raw ?? { json: stringify(rows.map((r) => r.raw)) as string, isPage: false };
-    const byId = new Map<string, StoredCallRow & { ord: number }>();
-    rows.forEach((r, i) => byId.set(r.id, { ...r, ord: raw ? r.ord! : i }));
-    const params = JSON.stringify([...byId.values()], (key, value) => (key === 'raw' ? undefined : value));
+    const byKey = new Map<string, StoredCallRow & { ord: number }>();
+    rows.forEach((r, i) => byKey.set(callRowKey(r), { ...r, ord: raw ? r.ord! : i }));
+    const params = JSON.stringify([...byKey.values()], (key, value) => (key === 'raw' ? undefined : value));
     const [r] = await tx.queryRunner.query(UPSERT_CALL_ROWS, [tenantId, params, source.json, source.isPage]);
     return { inserted: r.inserted, updated: r.updated, unchanged: rows.length - r.inserted - r.updated };
   }
@@ -422,8 +425,8 @@ export class MicrosoftLogsRepository {
   }
 }
 
-/** microsoft_call_rows' primary key, (tenant_id, id), as the first migration named it. */
-const CALL_ROWS_KEY = 'PK_cbccda693ec15565aa007c675b6';
+/** microsoft_call_rows' primary key, (tenant_id, start_day, id), as migration MicrosoftRowsKeyedByDay named it. */
+const CALL_ROWS_KEY = 'PK_158ab2cffb8cdec1b4daeb3cc75';
 
 /** A row's id is already stored for the tenant: a COPY straight into microsoft_call_rows cannot decide it. */
 export class CallRowIdTaken extends Error {

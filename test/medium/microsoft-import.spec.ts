@@ -132,7 +132,7 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
     for (let i = 0; i < 9000; i++) lines.push(pstn(`r-${i % 3000}`, `"charge":${i}.0000000000000000001,"startDateTime":"2026-03-01T10:00:00.1234567Z"`));
     lines[10] = '{"id":"broken",'; // not JSON: its batch is read again from the file
     lines[4500] = pstn('r-17', '"charge":"1.5 EUR"'); // a rejected copy of an id does not replace the stored one
-    lines[8999] = pstn('r-3', '"charge":"7.25"'); // the last copy of r-3, mapped by toStoredRow
+    lines[8999] = pstn('r-3', '"charge":"7.25","startDateTime":"2026-03-01T10:00:00.1234567Z"'); // the last copy of r-3, mapped by toStoredRow
     writeFileSync(join(dir, 'repeats.ndjson'), `\uFEFF${lines.join('\r\n')}\r\n\r\n`);
     const r = await imports.importFile(join(dir, 'repeats.ndjson'), OTHER);
     expect(r).toMatchObject({ rowsRead: 9000, rejected: 2 });
@@ -143,7 +143,8 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
       'r-3': '7.25', 'r-10': '6010.0000000000000000001', 'r-17': '6017.0000000000000000001', 'r-1500': '7500.0000000000000000001', 'r-2999': '5999.0000000000000000001',
     });
     const snapshot = async (withBatch = false) => (await db.sql.query(
-      `SELECT id, ${withBatch ? 'raw_batch, ' : ''}raw::text AS raw FROM microsoft_raw_rows_of($1, ARRAY(SELECT id FROM microsoft_call_rows WHERE tenant_id = $1)) ORDER BY id`, [OTHER])).rows;
+      `SELECT id, ${withBatch ? 'raw_batch, ' : ''}raw::text AS raw FROM microsoft_raw_rows_of($1, ARRAY(SELECT id FROM microsoft_call_rows WHERE tenant_id = $1 ORDER BY id, start_day),
+        ARRAY(SELECT start_day FROM microsoft_call_rows WHERE tenant_id = $1 ORDER BY id, start_day)) ORDER BY id, start_day`, [OTHER])).rows;
     const before = await snapshot();
     expect(before).toHaveLength(3000);
     expect(before.filter((x) => !/^\{.*\}$/.test(x.raw))).toEqual([]); // the CRLF file's \r is not part of a row
@@ -151,11 +152,11 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
     // run it twice: the same rows stored; a newer copy of one row replaces the stored one
     expect(await imports.importFile(join(dir, 'repeats.ndjson'), OTHER)).toMatchObject({ inserted: 0, rejected: 2 });
     expect(await snapshot()).toEqual(before);
-    writeFileSync(join(dir, 'newer.ndjson'), pstn('r-5', '"charge":0.5') + '\n');
+    writeFileSync(join(dir, 'newer.ndjson'), pstn('r-5', '"charge":0.5,"startDateTime":"2026-03-01T10:00:00Z"') + '\n');
     expect(await imports.importFile(join(dir, 'newer.ndjson'), OTHER)).toMatchObject({ inserted: 0, updated: 1, unchanged: 0 });
     // the same values written differently: the evidence changed, so the row takes the new text (and batch)
     const mid = await snapshot(true);
-    const respaced = pstn('r-5', '"charge":0.5').replace('{', '{ ');
+    const respaced = pstn('r-5', '"charge":0.5,"startDateTime":"2026-03-01T10:00:00Z"').replace('{', '{ ');
     writeFileSync(join(dir, 'respaced.ndjson'), respaced + '\n' + pstn('r-6', `"charge":6006.0000000000000000001,"startDateTime":"2026-03-01T10:00:00.1234567Z"`) + '\n');
     const r5 = await imports.importFile(join(dir, 'respaced.ndjson'), OTHER);
     expect(r5).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
@@ -166,6 +167,15 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
     // the function reads one row's evidence
     const one = await db.sql.query(`SELECT microsoft_raw_row(raw_batch, raw_line)::text AS raw FROM microsoft_call_rows WHERE tenant_id = $1 AND id = 'r-5'`, [OTHER]);
     expect(one.rows[0].raw).toBe(respaced);
+
+    // rows are keyed by tenant, UTC start day and id: a copy of an id starting on another day, or with
+    // no start, is a row of its own (Graph's ids are unique and a call's start does not move)
+    const elsewhere = [pstn('r-7', '"charge":1,"startDateTime":"2026-03-02T00:00:00Z"'), pstn('r-7', '"charge":2')];
+    writeFileSync(join(dir, 'elsewhere.ndjson'), elsewhere.join('\n') + '\n');
+    expect(await imports.importFile(join(dir, 'elsewhere.ndjson'), OTHER)).toMatchObject({ inserted: 2, updated: 0 });
+    const r7 = await db.sql.query(`SELECT start_day::text AS day, charge::text AS charge FROM microsoft_call_rows WHERE tenant_id = $1 AND id = 'r-7' ORDER BY start_day`, [OTHER]);
+    expect(r7.rows).toEqual([{ day: '-infinity', charge: '2' }, { day: '2026-03-01', charge: '6007.0000000000000000001' }, { day: '2026-03-02', charge: '1' }]);
+    expect((await snapshot()).filter((x) => x.id === 'r-7').map((x) => x.raw)).toEqual([elsewhere[1], mid.find((x) => x.id === 'r-7')!.raw, elsewhere[0]]);
   });
 
   it('COPYs new rows straight in; a batch reaching a stored id is rolled back and staged, and so is the rest of the file', async () => {

@@ -149,4 +149,21 @@ describe('ocrecon reconcile / discrepancies / review', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual(['ocrecon: the window is empty: --to 2026-11-01 is not after --from 2026-11-02']);
   });
+
+  // Microsoft rows are keyed by (tenant, UTC start day, id): an id given again on another day is a second
+  // row. Both unpaired in one window: one MISSING_AT_CARRIER for the id (its natural key), the later start.
+  it('reports an id stored on two days once, not failing the run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ocrecon-rec-'));
+    writeFileSync(join(dir, 'acme-2026-11-02.csv'), 'record_id,call_id,tenant_id,start_time,duration_seconds,caller_number,callee_number,charge,connection_charge,currency\n'
+      + `r9,call-9,${T1},2026-11-02T08:00:00Z,10,+14255550100,+4930123409,0.02,,USD\n`); // the 2nd has carrier data now
+    await cli('ingest', join(dir, 'acme-2026-11-02.csv'), '--carrier', 'acme');
+    await db.sql.query(`INSERT INTO microsoft_call_rows (tenant_id, id, source, call_id, start_time, duration_seconds, charge, connection_charge, currency,
+        caller_number, callee_number, operator, raw_batch, raw_line)
+      SELECT tenant_id, id, source, call_id, start_time + interval '1 day', duration_seconds, charge, connection_charge, currency,
+        caller_number, callee_number, operator, raw_batch, raw_line FROM microsoft_call_rows WHERE id = 'm4'`);
+    const r = JSON.parse(await cli('reconcile', '--carrier', 'acme', '--from', '2026-11-01', '--to', '2026-11-03', '--json'));
+    expect(r.counts.MISSING_AT_CARRIER).toBe(2); // m4 once, and m7 (its day has carrier data now)
+    const m4 = await db.sql.query(`SELECT start_time FROM discrepancies WHERE microsoft_row_id = 'm4' AND kind = 'MISSING_AT_CARRIER'`);
+    expect(m4.rows).toEqual([{ start_time: new Date('2026-11-02T14:00:00Z') }]);
+  });
 });

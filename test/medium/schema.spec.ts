@@ -16,6 +16,9 @@ describe('migrations and entities', () => {
   });
 
   it('leave nothing for TypeORM to change', async () => {
+    // TypeORM finds a generated column's expression in typeorm_metadata by database name, and this
+    // database is a copy of the template, made under another name
+    await ds.query(`UPDATE typeorm_metadata SET database = current_database()`);
     const sqlInMemory = await ds.driver.createSchemaBuilder().log();
     expect(sqlInMemory.upQueries.map((q) => q.query)).toEqual([]);
   });
@@ -78,5 +81,72 @@ describe('migration MicrosoftRawBatches', () => {
     const back = await ds.query(`SELECT tenant_id, id, raw::text AS raw FROM microsoft_call_rows ORDER BY tenant_id, id`);
     expect(back).toEqual(before.map((r: { raw: string }) => ({ ...r, raw: r.raw.replace('\n', ' ') })));
     await ds.runMigrations();
+  });
+});
+
+// Microsoft rows keyed by (tenant_id, start_day, id) (MicrosoftRowsKeyedByDay): rows stored before keep,
+// with their UTC day; the day comes before the id in the key (a day's inserts stay in its part of it).
+describe('migration MicrosoftRowsKeyedByDay', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ds = await new DataSource({ ...dataSourceOptions(db.url), migrationsTransactionMode: 'each' }).initialize();
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  const T = ['0b0e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71', '1c1e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71'];
+  const keyColumns = async () => (await ds.query(`
+    SELECT array_agg(a.attname::text ORDER BY k.ord) AS cols FROM pg_index i
+    CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+    WHERE i.indrelid = 'microsoft_call_rows'::regclass AND i.indisprimary`))[0].cols;
+  const insert = (tenant: string, id: string, start: string | null, batch: number, line: number) => ds.query(
+    `INSERT INTO microsoft_call_rows (tenant_id, id, source, start_time, raw_batch, raw_line) VALUES ($1, $2, 'pstn', $3, $4, $5)`, [tenant, id, start, batch, line]);
+
+  it('keys stored rows by their UTC start day, finds evidence by it, and goes back when no id is on two days', async () => {
+    expect(await keyColumns()).toEqual(['tenant_id', 'start_day', 'id']);
+    const [{ id: batch }] = await ds.query(`INSERT INTO microsoft_raw_batches (tenant_id, row_count, lines) VALUES ($1, 3, $2) RETURNING id`,
+      [T[0], '{"id":"a"}\n{"id":"b"}\n{"id":"c"}']);
+    await ds.undoLastMigration();
+    expect(await keyColumns()).toEqual(['tenant_id', 'id']);
+    await insert(T[0], 'a', '2026-11-01T23:59:59.999999Z', batch, 1);
+    await insert(T[0], 'b', null, batch, 2);
+    await insert(T[1], 'a', '2026-11-02T00:00:00+01:00', batch, 3);
+    await ds.runMigrations();
+
+    expect(await keyColumns()).toEqual(['tenant_id', 'start_day', 'id']);
+    // the UTC day, whatever the session's time zone
+    const tokyo = ds.createQueryRunner();
+    await tokyo.query(`SET timezone = 'Asia/Tokyo'`);
+    await tokyo.query(`INSERT INTO microsoft_call_rows (tenant_id, id, source, start_time, raw_batch, raw_line) VALUES ($1, 'd', 'pstn', '2026-11-03 08:59:59', $2, 3)`, [T[1], batch]);
+    await tokyo.query(`RESET timezone`);
+    await tokyo.release();
+    const days = await ds.query(`SELECT tenant_id, id, start_day::text AS day FROM microsoft_call_rows ORDER BY tenant_id, id`);
+    expect(days).toEqual([
+      { tenant_id: T[0], id: 'a', day: '2026-11-01' }, { tenant_id: T[0], id: 'b', day: '-infinity' },
+      { tenant_id: T[1], id: 'a', day: '2026-11-01' }, { tenant_id: T[1], id: 'd', day: '2026-11-02' },
+    ]);
+    // the same id on the same day is one row; on another day it is another
+    await expect(insert(T[0], 'a', '2026-11-01T08:00:00Z', batch, 1)).rejects.toThrow(/duplicate key/);
+    await insert(T[0], 'a', '2026-11-02T08:00:00Z', batch, 2);
+    const rowsOf = (tenant: string, ids: string[], ds2: string[]) => ds.query(
+      `SELECT id, start_day::text AS day, raw::text AS raw FROM microsoft_raw_rows_of($1, $2::text[], $3::date[]) ORDER BY id, start_day`, [tenant, ids, ds2]);
+    expect(await rowsOf(T[0], ['a', 'a', 'b', 'c'], ['2026-11-01', '2026-11-03', '-infinity', '2026-11-01'])).toEqual([
+      { id: 'a', day: '2026-11-01', raw: '{"id":"a"}' }, { id: 'b', day: '-infinity', raw: '{"id":"b"}' },
+    ]);
+    expect(await rowsOf(T[1], ['a'], ['2026-11-01'])).toEqual([{ id: 'a', day: '2026-11-01', raw: '{"id":"c"}' }]);
+
+    // back: refused while an id is stored on two days, then done
+    await expect(ds.undoLastMigration()).rejects.toThrow(/could not create unique index|duplicate/);
+    await ds.query(`DELETE FROM microsoft_call_rows WHERE tenant_id = $1 AND id = 'a' AND start_day = '2026-11-02'`, [T[0]]);
+    await ds.undoLastMigration();
+    expect(await keyColumns()).toEqual(['tenant_id', 'id']);
+    expect((await ds.query(`SELECT count(*)::int AS n FROM typeorm_metadata WHERE name = 'start_day'`))[0].n).toBe(0);
+    await ds.runMigrations();
+    expect(await keyColumns()).toEqual(['tenant_id', 'start_day', 'id']);
   });
 });
