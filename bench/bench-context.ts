@@ -10,6 +10,8 @@ import { runNodeMeasured } from './child-process';
 /** What every benchmark section gets: the row count asked for, a scratch directory, a database. */
 export interface BenchContext {
   rows: number;
+  /** Days of the history section. */
+  days: number;
   workDir: string;
   /** The server (DATABASE_URL, or the embedded one). */
   serverUrl: string;
@@ -20,7 +22,7 @@ export interface BenchContext {
 /** A section measures one thing and returns named figures for the final JSON line. */
 export type BenchSection = (ctx: BenchContext) => Promise<Record<string, number | string>>;
 
-export async function openBenchContext(rows: number): Promise<BenchContext & { close(): Promise<void> }> {
+export async function openBenchContext(rows: number, days = 6): Promise<BenchContext & { close(): Promise<void> }> {
   const config = loadConfig(process.env);
   const db = await openDatabase(config);
   const created: string[] = [];
@@ -36,6 +38,7 @@ export async function openBenchContext(rows: number): Promise<BenchContext & { c
   };
   return {
     rows,
+    days,
     workDir,
     serverUrl: db.url,
     createDatabase: async () => {

@@ -9,7 +9,7 @@ import { sampleDayCalls } from '../src/demo/sample-day';
 import { BenchSection, runCliMeasured } from './bench-context';
 import { round } from './ingest.bench';
 
-const TENANT = '4a5e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71';
+export const TENANT = '4a5e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71';
 
 /**
  * End to end, as the nightly work runs it: ingest a carrier file of `rows` CDRs, import Microsoft's
@@ -29,33 +29,7 @@ const TENANT = '4a5e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71';
  * key or evidence on either, then the same join.
  */
 export const e2eBench: BenchSection = async (ctx) => {
-  const carrierFile = join(ctx.workDir, 'e2e-carrier.csv');
-  const microsoftFile = join(ctx.workDir, 'e2e-microsoft.ndjson');
-  const carrier = createWriteStream(carrierFile);
-  const microsoft = createWriteStream(microsoftFile);
-  carrier.write(CANONICAL_HEADER + '\n');
-  let c = '';
-  let m = '';
-  let microsoftRows = 0;
-  for (const call of sampleDayCalls({ rows: ctx.rows, dayStartMs: Date.UTC(2026, 10, 1), tenants: [TENANT], operator: 'Bench Telecom', seed: 5, recordPrefix: 'E' })) {
-    for (const row of call.carrier) c += canonicalRow(row);
-    if (call.microsoft) {
-      m += call.microsoft.json + '\n';
-      microsoftRows++;
-    }
-    if (c.length > 1 << 16) {
-      if (!carrier.write(c)) await once(carrier, 'drain');
-      c = '';
-    }
-    if (m.length > 1 << 16) {
-      if (!microsoft.write(m)) await once(microsoft, 'drain');
-      m = '';
-    }
-  }
-  carrier.end(c);
-  microsoft.end(m);
-  await Promise.all([once(carrier, 'finish'), once(microsoft, 'finish')]);
-
+  const { carrierFile, microsoftFile, microsoftRows } = await writeSampleDay(ctx.workDir, 'e2e', ctx.rows, Date.UTC(2026, 10, 1), 5, true);
   const env = { DATABASE_URL: await ctx.createDatabase() };
   await runCliMeasured(['carriers', 'add', 'bench', '--name', 'Bench Telecom'], env);
   await runCliMeasured(['tenants', 'add', TENANT, '--carrier', 'bench'], env);
@@ -90,6 +64,41 @@ export const e2eBench: BenchSection = async (ctx) => {
     e2e_bare_floor_parts_s: `carrier ${round(floor.bareCarrier)}, microsoft ${round(floor.bareMicrosoft)}, join ${round(floor.bareJoin)}`,
   };
 };
+
+/**
+ * One generated day of TENANT's traffic (src/demo/sample-day.ts, random GUID ids): the carrier's CSV
+ * (`<name>-carrier.csv`, only with `withCarrier`) and Microsoft's log as NDJSON (`<name>-microsoft.ndjson`).
+ * Ids follow from the record ids (`recordPrefix` and a number): days with one prefix share them.
+ */
+export async function writeSampleDay(dir: string, name: string, rows: number, dayStartMs: number, seed: number, withCarrier: boolean, recordPrefix = 'E') {
+  const carrierFile = join(dir, `${name}-carrier.csv`);
+  const microsoftFile = join(dir, `${name}-microsoft.ndjson`);
+  const carrier = withCarrier ? createWriteStream(carrierFile) : null;
+  const microsoft = createWriteStream(microsoftFile);
+  carrier?.write(CANONICAL_HEADER + '\n');
+  let c = '';
+  let m = '';
+  let microsoftRows = 0;
+  for (const call of sampleDayCalls({ rows, dayStartMs, tenants: [TENANT], operator: 'Bench Telecom', seed, recordPrefix })) {
+    if (carrier) for (const row of call.carrier) c += canonicalRow(row);
+    if (call.microsoft) {
+      m += call.microsoft.json + '\n';
+      microsoftRows++;
+    }
+    if (carrier && c.length > 1 << 16) {
+      if (!carrier.write(c)) await once(carrier, 'drain');
+      c = '';
+    }
+    if (m.length > 1 << 16) {
+      if (!microsoft.write(m)) await once(microsoft, 'drain');
+      m = '';
+    }
+  }
+  carrier?.end(c);
+  microsoft.end(m);
+  await Promise.all([carrier && once(carrier, 'finish'), once(microsoft, 'finish')]);
+  return { carrierFile, microsoftFile, microsoftRows };
+}
 
 interface Floor {
   carrier: number;
@@ -127,7 +136,7 @@ async function storageFloor(url: string, carrierFile: string, microsoftCopy: str
     await pipeline(c.query(copyTo(`COPY (SELECT ${BARE_MICROSOFT} FROM microsoft_call_rows) TO STDOUT`)), createWriteStream(`${microsoftCopy}.bare`));
     await c.query(`CREATE TABLE floor_cdrs (LIKE carrier_cdrs INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)`);
     await c.query(`ALTER TABLE floor_cdrs ALTER carrier_id SET DEFAULT 'bench', ALTER file_id SET DEFAULT gen_random_uuid(), ALTER line SET DEFAULT 0`);
-    await c.query(`CREATE TABLE floor_calls (LIKE microsoft_call_rows INCLUDING DEFAULTS INCLUDING INDEXES)`);
+    await c.query(`CREATE TABLE floor_calls (LIKE microsoft_call_rows INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING INDEXES)`);
     await c.query(`CREATE TABLE floor_raw (LIKE microsoft_raw_batches INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING COMPRESSION)`);
     await c.query('CHECKPOINT');
     const carrier = await timed(() => pipeline(createReadStream(carrierFile), c.query(copyFrom(
