@@ -139,6 +139,9 @@ describe('migration MicrosoftRowsKeyedByDay', () => {
       { id: 'a', day: '2026-11-01', raw: '{"id":"a"}' }, { id: 'b', day: '-infinity', raw: '{"id":"b"}' },
     ]);
     expect(await rowsOf(T[1], ['a'], ['2026-11-01'])).toEqual([{ id: 'a', day: '2026-11-01', raw: '{"id":"c"}' }]);
+    // by id alone: every day's row of each id, an id given twice read once
+    expect(await ds.query(`SELECT id, raw_line FROM microsoft_raw_rows_of($1, $2::text[]) ORDER BY id, raw_line`, [T[0], ['a', 'b', 'zz', 'a']]))
+      .toEqual([{ id: 'a', raw_line: 1 }, { id: 'a', raw_line: 2 }, { id: 'b', raw_line: 2 }]);
 
     // back: refused while an id is stored on two days, then done
     await expect(ds.undoLastMigration()).rejects.toThrow(/could not create unique index|duplicate/);
