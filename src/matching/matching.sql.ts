@@ -131,7 +131,7 @@ export const STAGE_CARRIER = `
 export const CREATE_PAIRS = `
   CREATE TEMP TABLE rc_pairs (mk int NOT NULL, cr bigint NOT NULL, method text NOT NULL, round int NOT NULL, fails boolean NOT NULL) ON COMMIT DROP;
   CREATE TEMP TABLE rc_cand (mk int NOT NULL, cr bigint NOT NULL, ds numeric NOT NULL, dd numeric NOT NULL, fails boolean NOT NULL,
-                             m_id text NOT NULL, m_tenant text NOT NULL, c_ref text NOT NULL, c_seq bigint NOT NULL) ON COMMIT DROP`;
+                             m_id text NOT NULL, m_tenant text NOT NULL, m_start timestamptz NOT NULL, c_ref text NOT NULL, c_seq bigint NOT NULL) ON COMMIT DROP`;
 
 /**
  * CURRENCY_MISMATCH (rules § Classification): both sides carry money and the currencies are not one
@@ -156,7 +156,7 @@ const pairFailsSql = (m: { dur0: string; total: string; currency: string }, c: {
 const callIdCandidates = (m: string, c: string) => `
   SELECT m.mk, c.cr, abs(extract(epoch FROM m.start_time - c.start_time)) AS ds, abs(m.dur0 - c.dur) AS dd,
          ${pairFailsSql({ dur0: 'm.dur0', total: 'm.total', currency: 'm.currency' }, { dur: 'c.dur', total: 'c.total', currency: 'c.currency' }, '$2', '$3')} AS fails,
-         m.id AS m_id, m.tenant_id::text AS m_tenant, c.ref AS c_ref, c.cdr_id AS c_seq
+         m.id AS m_id, m.tenant_id::text AS m_tenant, m.start_time AS m_start, c.ref AS c_ref, c.cdr_id AS c_seq
   FROM ${m} m JOIN ${c} c ON c.call_id = m.call_id
   WHERE NOT c.dup AND (c.tenant_id IS NULL OR c.tenant_id = m.tenant_id)
     AND c.start_time BETWEEN m.start_time - make_interval(secs => $1) AND m.start_time + make_interval(secs => $1)`;
@@ -178,7 +178,7 @@ export const PAIR_SINGLE_CALL_IDS = `
  * branch joins the few such rows of one side to the other side.
  */
 export const CONTESTED_CALL_ID_CANDIDATES = `
-  INSERT INTO rc_cand (mk, cr, ds, dd, fails, m_id, m_tenant, c_ref, c_seq)
+  INSERT INTO rc_cand (mk, cr, ds, dd, fails, m_id, m_tenant, m_start, c_ref, c_seq)
   ${callIdCandidates('(SELECT * FROM rc_m WHERE ids_n > 1)', 'rc_c')}
   UNION ALL
   ${callIdCandidates('(SELECT * FROM rc_m WHERE ids_n = 1)', '(SELECT * FROM rc_c WHERE ids_n > 1)')}`;
@@ -219,7 +219,7 @@ export const CANDIDATES_BY_NUMBERS = `
   )
   SELECT mk, cr, abs(extract(epoch FROM start_time - c_start)) AS ds, abs(dur0 - c_dur) AS dd,
          ${pairFailsSql({ dur0: 'dur0', total: 'total', currency: 'currency' }, { dur: 'c_dur', total: 'c_total', currency: 'c_currency' }, '$2', '$3')} AS fails,
-         id AS m_id, tenant_id::text AS m_tenant, c_ref, c_seq
+         id AS m_id, tenant_id::text AS m_tenant, start_time AS m_start, c_ref, c_seq
   FROM joined
   WHERE c_start BETWEEN start_time - make_interval(secs => $1) AND start_time + make_interval(secs => $1)
     AND (c_tenant IS NULL OR c_tenant = tenant_id)
@@ -239,8 +239,8 @@ const settle = (candidates: string) => `
     SELECT mk, cr, $4, $5, fails FROM k WHERE single
     RETURNING 1
   ), contested AS (
-    INSERT INTO rc_cand (mk, cr, ds, dd, fails, m_id, m_tenant, c_ref, c_seq)
-    SELECT mk, cr, ds, dd, fails, m_id, m_tenant, c_ref, c_seq FROM k WHERE NOT single
+    INSERT INTO rc_cand (mk, cr, ds, dd, fails, m_id, m_tenant, m_start, c_ref, c_seq)
+    SELECT mk, cr, ds, dd, fails, m_id, m_tenant, m_start, c_ref, c_seq FROM k WHERE NOT single
     RETURNING 1
   )
   SELECT (SELECT count(*) FROM singles)::int AS paired, (SELECT count(*) FROM contested)::int AS contested`;
@@ -261,7 +261,7 @@ export const SETTLE_BY_NUMBERS = settle(`
  */
 export const PAIR_ROUND = `
   WITH best_m AS (SELECT DISTINCT ON (mk) mk, cr, fails FROM rc_cand ORDER BY mk, ds, dd, c_ref COLLATE "C", c_seq),
-       best_c AS (SELECT DISTINCT ON (cr) mk, cr FROM rc_cand ORDER BY cr, ds, dd, m_id COLLATE "C", m_tenant COLLATE "C")
+       best_c AS (SELECT DISTINCT ON (cr) mk, cr FROM rc_cand ORDER BY cr, ds, dd, m_id COLLATE "C", m_tenant COLLATE "C", m_start)
   INSERT INTO rc_pairs (mk, cr, method, round, fails)
   SELECT b.mk, b.cr, $1, $2, b.fails FROM best_m b JOIN best_c USING (mk, cr)`;
 

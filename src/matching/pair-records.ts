@@ -69,8 +69,9 @@ interface Candidate {
 
 /**
  * The candidate order of rules 2 and 3: |Δstart|, then |Δduration|, then Microsoft row id, then
- * carrier record ref. Tenant and ingest order break the last ties (ids and refs need not be unique),
- * so the order is total and the greedy result independent of input order.
+ * carrier record ref. Tenant, the Microsoft row's start (one id can be stored on two days) and
+ * ingest order break the last ties (ids and refs need not be unique), so the order is total and the
+ * greedy result independent of input order.
  */
 export function compareCandidates(a: Candidate, b: Candidate): number {
   return (
@@ -78,6 +79,7 @@ export function compareCandidates(a: Candidate, b: Candidate): number {
     a.dDuration.comparedTo(b.dDuration) ||
     cmpStr(a.m.id, b.m.id) ||
     cmpStr(a.m.tenantId.toLowerCase(), b.m.tenantId.toLowerCase()) ||
+    cmpBig(a.m.start, b.m.start) ||
     cmpStr(a.c.ref, b.c.ref) ||
     cmpBig(a.c.seq, b.c.seq)
   );

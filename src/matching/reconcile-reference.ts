@@ -63,8 +63,17 @@ export function reconcileWindow(
   const input = selectInputs(allMicrosoft, allCarrier, from, to, settings);
   const noData = daysWithoutCarrierData(allCarrier, from, to);
   const silent = new Set(noData);
-  const discrepancies = classify(pairRecords(input.microsoft, input.carrier, settings), settings).filter(
+  const found = classify(pairRecords(input.microsoft, input.carrier, settings), settings).filter(
     (d) => d.start >= from && d.start < to && !(d.kind === 'MISSING_AT_CARRIER' && silent.has(dayOf(d.start))),
   );
+  // One MISSING_AT_CARRIER per Microsoft id, the latest start (an id stored on two days is two rows).
+  const latest = new Map<string, Discrepancy>();
+  for (const d of found) {
+    if (d.kind !== 'MISSING_AT_CARRIER') continue;
+    const key = `${d.microsoftTenantId}/${d.microsoftRowId}`;
+    const seen = latest.get(key);
+    if (!seen || d.start > seen.start) latest.set(key, d);
+  }
+  const discrepancies = found.filter((d) => d.kind !== 'MISSING_AT_CARRIER' || latest.get(`${d.microsoftTenantId}/${d.microsoftRowId}`) === d);
   return { discrepancies, daysWithoutCarrierData: noData };
 }

@@ -17,7 +17,7 @@ const names = CALL_COLUMNS.map(([n]) => n);
 
 /**
  * The rest of a `WITH` statement that upserts on the key (tenant_id, start_day, id) the rows of the CTE
- * `input` (declared before, with distinct ids): CALL_COLUMNS typed as above, `raw` (the row's JSON text, without line
+ * `input` (declared before, with distinct keys): CALL_COLUMNS typed as above, `raw` (the row's JSON text, without line
  * feeds) and `ord` (an integer giving their order). A row whose stored copy is the same, in every
  * typed column and in its raw text, is left alone; the others get their raw text in one new batch of
  * microsoft_raw_batches, line k for the k-th of them. It ends with the CTE `upserted` (one

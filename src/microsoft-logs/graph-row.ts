@@ -7,13 +7,6 @@ import { decimalText, graphTimestamp, integerText, ValueError } from './graph-va
  * integer/boolean, money as decimal text, instants as UTC text truncated to the microsecond, and the
  * row as received (numbers as their original JSON text) kept as evidence in `raw`.
  */
-/**
- * A stored row's key within a tenant (microsoft_call_rows: start_day, id): its UTC start day (the
- * text before the T of start_time, already UTC) and its id; copies with the same key are one row.
- */
-export const callRowKey = (row: Pick<StoredCallRow, 'id' | 'start_time'>): string =>
-  `${row.start_time === null ? '' : row.start_time.slice(0, row.start_time.indexOf('T'))} ${row.id}`;
-
 export interface StoredCallRow {
   id: string;
   source: MicrosoftSource;
@@ -43,6 +36,13 @@ export interface StoredCallRow {
   final_sip_code: number | null;
   raw: unknown;
 }
+
+/**
+ * A stored row's key within a tenant (microsoft_call_rows: start_day, id): its UTC start day (the
+ * text before the T of start_time, already UTC) and its id; copies with the same key are one row.
+ */
+export const callRowKey = (row: Pick<StoredCallRow, 'id' | 'start_time'>): string =>
+  `${row.start_time === null ? '' : row.start_time.slice(0, row.start_time.indexOf('T'))} ${row.id}`;
 
 export type RowResult = { ok: true; row: StoredCallRow } | { ok: false; reason: string };
 

@@ -79,12 +79,12 @@ const UPSERT_PAGE = fastUpsertSql({
     FROM counts WHERE id = $4::uuid`,
 });
 
+/** A staged row's key (microsoft_call_rows: start_day, id). */
+const STAGE_KEY = `id, ${START_DAY_SQL('start_time')}`;
 /**
  * An import batch, mapped in Node and staged with typed columns and the raw line: one upsert. With
- * `repeated`, only the last line of each id is taken.
+ * `repeated`, only the last line of each key is taken.
  */
-/** A staged row's key (microsoft_call_rows: start_day, id): of the copies of one, the last line wins. */
-const STAGE_KEY = `id, ${START_DAY_SQL('start_time')}`;
 const upsertImportStage = (repeated: boolean) => `
 WITH input AS (
   SELECT line AS ord, ${names.join(', ')}, raw FROM ${repeated ? `(SELECT DISTINCT ON (${STAGE_KEY}) * FROM microsoft_import_stage ORDER BY ${STAGE_KEY}, line DESC) AS s` : 'microsoft_import_stage'}

@@ -41,6 +41,8 @@ const msArb = fc.record({
   callee: fc.constantFrom(...NUMBERS),
   writing: fc.constantFrom('e164', 'e164', 'mask3', 'mask4', 'spaced', 'bare', 'anonymous'),
   scope: fc.constantFrom('in', 'in', 'in', 'in', 'other-operator', 'direct-routing', 'OPERATOR-CASE'),
+  // the id of an earlier row of the tenant that starts on another UTC day (rows are keyed by tenant, day and id)
+  reuseId: fc.constantFrom(false, false, false, true),
 });
 
 const carrierArb = fc.record({
@@ -227,11 +229,17 @@ describe('reconcile in SQL = the pure reference', () => {
     const { from: FROM, to: TO } = window;
     await db.sql.query(`TRUNCATE microsoft_call_rows, microsoft_raw_batches, carrier_cdrs, discrepancies CASCADE`);
     const microsoft: MicrosoftRecord[] = [];
+    const startOf = (r: MsInput) => ANCHORS[r.anchor] + BigInt(r.offset) * 1_000_000n + BigInt(r.micros);
+    const keys = new Set<string>(); // tenant, UTC day, id of each stored row
+    const keyOf = (r: MsInput, id: string) => `${r.tenantId} ${startOf(r) / 86_400_000_000n} ${id}`;
     for (const [i, r] of msRows.entries()) {
-      const start = ANCHORS[r.anchor] + BigInt(r.offset) * 1_000_000n + BigInt(r.micros);
+      const start = startOf(r);
       const caller = writeNumber(r.caller, r.writing === 'bare' || r.writing === 'spaced' ? r.writing : 'e164');
       const callee = writeNumber(r.callee, r.writing);
-      const id = `m${String(i).padStart(3, '0')}`;
+      const own = `m${String(i).padStart(3, '0')}`;
+      const earlier = r.reuseId ? msRows.findIndex((o, j) => j < i && o.tenantId === r.tenantId && !keys.has(keyOf(r, `m${String(j).padStart(3, '0')}`))) : -1;
+      const id = earlier >= 0 ? `m${String(earlier).padStart(3, '0')}` : own;
+      keys.add(keyOf(r, id));
       await db.sql.query(
         `WITH b AS (INSERT INTO microsoft_raw_batches (tenant_id, row_count, lines) VALUES ($1, 1, '{}') RETURNING id)
          INSERT INTO microsoft_call_rows (tenant_id, id, source, call_id, start_time, duration_seconds, charge, connection_charge, currency,
@@ -302,6 +310,25 @@ describe('reconcile in SQL = the pure reference', () => {
 
   it('gives the same discrepancies and days without carrier data on random windows', async () => {
     await fc.assert(fc.asyncProperty(inputArb, (input) => checkWindow(input)), { numRuns: 80 });
+  });
+
+  // One Graph id stored on two days (rows are keyed by tenant, day and id), both 3 s from one carrier row
+  // with their call id: the same candidate but for the Microsoft row's start, which breaks the tie.
+  it('pairs the earlier of two equally near rows of one id, whatever order they were stored in', async () => {
+    const ms = (offset: number): MsInput => ({
+      tenantId: T1, callId: 'tie', anchor: 0, offset, micros: 0, duration: 60, charge: '0.12', connectionCharge: null, currency: 'USD',
+      caller: NUMBERS[0], callee: NUMBERS[2], writing: 'e164', scope: 'in', reuseId: true,
+    });
+    const carrier: CarrierInput = {
+      tenantId: T1, callId: 'tie', anchor: 0, offset: 0, micros: 0, duration: '60', charge: '0.12', connectionCharge: null, currency: 'USD',
+      caller: NUMBERS[0], callee: NUMBERS[2], withRecordId: true,
+    };
+    const window = { from: '2026-11-01T00:00:00Z', to: '2026-11-03T00:00:00Z' };
+    for (const rows of [[ms(3), ms(-3)], [ms(-3), ms(3)]]) {
+      await checkWindow([rows, [carrier], []], window);
+      const left = await db.sql.query(`SELECT microsoft_row_id AS id, start_time FROM discrepancies`);
+      expect(left.rows).toEqual([{ id: 'm000', start_time: new Date('2026-11-02T00:00:03Z') }]);
+    }
   });
 
   it('gives the same results on windows of calls on both sides with small differences (the common case)', async () => {
