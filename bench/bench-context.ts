@@ -77,3 +77,10 @@ export async function runCliMeasured(args: string[], env: Record<string, string>
   if (run.code !== 0) throw new Error(`ocrecon ${args.join(' ')} exited ${run.code}: ${run.stderr.trim()}`);
   return run;
 }
+
+/** Seconds fn takes. */
+export async function secondsOf(fn: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}

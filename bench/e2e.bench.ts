@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { canonicalRow, CANONICAL_HEADER } from '../src/demo/sample-carrier-file';
 import { sampleDayCalls } from '../src/demo/sample-day';
-import { BenchSection, runCliMeasured } from './bench-context';
+import { BenchSection, runCliMeasured, secondsOf } from './bench-context';
 import { round } from './ingest.bench';
 
 export const TENANT = '4a5e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71';
@@ -125,11 +125,6 @@ const JOIN_FLOOR = (into: string, calls: string, cdrs: string) => `
 async function storageFloor(url: string, carrierFile: string, microsoftCopy: string): Promise<Floor> {
   const c = new Client({ connectionString: url });
   await c.connect();
-  const timed = async (fn: () => Promise<unknown>) => {
-    const started = process.hrtime.bigint();
-    await fn();
-    return Number(process.hrtime.bigint() - started) / 1e9;
-  };
   try {
     await pipeline(c.query(copyTo(`COPY microsoft_call_rows TO STDOUT`)), createWriteStream(microsoftCopy));
     await pipeline(c.query(copyTo(`COPY microsoft_raw_batches TO STDOUT`)), createWriteStream(`${microsoftCopy}.raw`));
@@ -139,21 +134,21 @@ async function storageFloor(url: string, carrierFile: string, microsoftCopy: str
     await c.query(`CREATE TABLE floor_calls (LIKE microsoft_call_rows INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING INDEXES)`);
     await c.query(`CREATE TABLE floor_raw (LIKE microsoft_raw_batches INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING COMPRESSION)`);
     await c.query('CHECKPOINT');
-    const carrier = await timed(() => pipeline(createReadStream(carrierFile), c.query(copyFrom(
+    const carrier = await secondsOf(() => pipeline(createReadStream(carrierFile), c.query(copyFrom(
       `COPY floor_cdrs (record_id, call_id, tenant_id, direction, start_time, end_time, duration_seconds, caller_number, callee_number, charge, connection_charge, currency)
        FROM STDIN WITH (FORMAT csv, HEADER true)`))));
-    const microsoft = await timed(async () => {
+    const microsoft = await secondsOf(async () => {
       await pipeline(createReadStream(microsoftCopy), c.query(copyFrom(`COPY floor_calls FROM STDIN`)));
       await pipeline(createReadStream(`${microsoftCopy}.raw`), c.query(copyFrom(`COPY floor_raw FROM STDIN`)));
     });
-    const join = await timed(() => c.query(JOIN_FLOOR('floor_join', 'floor_calls', 'floor_cdrs')));
+    const join = await secondsOf(() => c.query(JOIN_FLOOR('floor_join', 'floor_calls', 'floor_cdrs')));
     await c.query(`CREATE TABLE bare_cdrs (record_id text, call_id text, tenant_id uuid, direction text, start_time timestamptz, end_time timestamptz,
       duration_seconds numeric, caller_number text, callee_number text, charge numeric, connection_charge numeric, currency text)`);
     await c.query(`CREATE TABLE bare_calls AS SELECT ${BARE_MICROSOFT} FROM microsoft_call_rows WITH NO DATA`);
     await c.query('CHECKPOINT');
-    const bareCarrier = await timed(() => pipeline(createReadStream(carrierFile), c.query(copyFrom(`COPY bare_cdrs FROM STDIN WITH (FORMAT csv, HEADER true)`))));
-    const bareMicrosoft = await timed(() => pipeline(createReadStream(`${microsoftCopy}.bare`), c.query(copyFrom(`COPY bare_calls FROM STDIN`))));
-    const bareJoin = await timed(() => c.query(JOIN_FLOOR('bare_join', 'bare_calls', 'bare_cdrs')));
+    const bareCarrier = await secondsOf(() => pipeline(createReadStream(carrierFile), c.query(copyFrom(`COPY bare_cdrs FROM STDIN WITH (FORMAT csv, HEADER true)`))));
+    const bareMicrosoft = await secondsOf(() => pipeline(createReadStream(`${microsoftCopy}.bare`), c.query(copyFrom(`COPY bare_calls FROM STDIN`))));
+    const bareJoin = await secondsOf(() => c.query(JOIN_FLOOR('bare_join', 'bare_calls', 'bare_cdrs')));
     return { carrier, microsoft, join, bareCarrier, bareMicrosoft, bareJoin };
   } finally {
     await c.end();

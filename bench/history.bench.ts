@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { BenchSection, runCliMeasured } from './bench-context';
+import { BenchSection, runCliMeasured, secondsOf } from './bench-context';
 import { TENANT, writeSampleDay } from './e2e.bench';
 import { round } from './ingest.bench';
 
@@ -45,11 +45,6 @@ export const historyBench: BenchSection = async (ctx) => {
 async function lastDayCopies(url: string, lastDay: string, file: string): Promise<{ key: number; oldKey: number }> {
   const c = new Client({ connectionString: url });
   await c.connect();
-  const timed = async (fn: () => Promise<unknown>) => {
-    const started = process.hrtime.bigint();
-    await fn();
-    return Number(process.hrtime.bigint() - started) / 1e9;
-  };
   try {
     const { rows } = await c.query(`SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS cols FROM information_schema.columns
       WHERE table_name = 'microsoft_call_rows' AND column_name <> 'start_day'`);
@@ -65,9 +60,9 @@ async function lastDayCopies(url: string, lastDay: string, file: string): Promis
       await c.query(`VACUUM ANALYZE ${table}`);
     }
     await c.query('CHECKPOINT');
-    const key = await timed(() => pipeline(createReadStream(file), c.query(copyFrom(`COPY history_key (${cols}) FROM STDIN`))));
+    const key = await secondsOf(() => pipeline(createReadStream(file), c.query(copyFrom(`COPY history_key (${cols}) FROM STDIN`))));
     await c.query('CHECKPOINT');
-    const oldKey = await timed(() => pipeline(createReadStream(file), c.query(copyFrom(`COPY history_old_key (${cols}) FROM STDIN`))));
+    const oldKey = await secondsOf(() => pipeline(createReadStream(file), c.query(copyFrom(`COPY history_old_key (${cols}) FROM STDIN`))));
     return { key, oldKey };
   } finally {
     await c.end();

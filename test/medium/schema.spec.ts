@@ -28,18 +28,25 @@ describe('migrations and entities', () => {
   });
 });
 
-// The move of the raw rows out of microsoft_call_rows (MicrosoftRawBatches): stored rows keep their text.
-describe('migration MicrosoftRawBatches', () => {
+/** A copy of the template for the describe it is called in, and a DataSource over it running each migration in its own transaction. */
+function withMigrationsDataSource(set: (ds: DataSource) => void): void {
   let db: TestDatabase;
   let ds: DataSource;
   beforeAll(async () => {
     db = await createTestDatabase();
     ds = await new DataSource({ ...dataSourceOptions(db.url), migrationsTransactionMode: 'each' }).initialize();
+    set(ds);
   });
   afterAll(async () => {
     await ds?.destroy();
     await db?.drop();
   });
+}
+
+// The move of the raw rows out of microsoft_call_rows (MicrosoftRawBatches): stored rows keep their text.
+describe('migration MicrosoftRawBatches', () => {
+  let ds: DataSource;
+  withMigrationsDataSource((x) => (ds = x));
 
   /** Undoes the newest migrations, down to and including this one. */
   const undoThrough = async (name: string) => {
@@ -87,16 +94,8 @@ describe('migration MicrosoftRawBatches', () => {
 // Microsoft rows keyed by (tenant_id, start_day, id) (MicrosoftRowsKeyedByDay): rows stored before keep,
 // with their UTC day; the day comes before the id in the key (a day's inserts stay in its part of it).
 describe('migration MicrosoftRowsKeyedByDay', () => {
-  let db: TestDatabase;
   let ds: DataSource;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = await new DataSource({ ...dataSourceOptions(db.url), migrationsTransactionMode: 'each' }).initialize();
-  });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
+  withMigrationsDataSource((x) => (ds = x));
 
   const T = ['0b0e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71', '1c1e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71'];
   const keyColumns = async () => (await ds.query(`
