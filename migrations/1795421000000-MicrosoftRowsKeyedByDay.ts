@@ -16,6 +16,9 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * days); it now reads the tenant's rows once and hash-joins the ids (5.0 s for those 31k ids, 3.2 s for
  * one, on ten 990,031-row days). `|| ''` keeps the join off the key.
  *
+ * On a database that holds rows this rewrites the table and builds the key with it locked: 38.8 s and
+ * 11.4 s for 10M rows (4.8 GB) on the development machine.
+ *
  * TypeORM keeps a generated column's expression in typeorm_metadata (created before migrations run
  * when an entity has one); the row names the database it was written in.
  */
