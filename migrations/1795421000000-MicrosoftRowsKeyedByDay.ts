@@ -36,7 +36,7 @@ export class MicrosoftRowsKeyedByDay1795421000000 implements MigrationInterface 
             RETURNS TABLE (id text, start_day date, raw_batch bigint, raw_line integer, raw json) LANGUAGE sql STABLE AS $$
               SELECT u.id, u.start_day, g.raw_batch, u.raw_line, (b.lines[u.raw_line])::json
               FROM (SELECT r.raw_batch, array_agg(r.id) AS ids, array_agg(r.start_day) AS days, array_agg(r.raw_line) AS raw_lines
-                    FROM unnest(ids, days) AS k(id, start_day)
+                    FROM (SELECT DISTINCT * FROM unnest(ids, days)) AS k(id, start_day)
                     JOIN microsoft_call_rows r ON r.tenant_id = tenant AND r.start_day = k.start_day AND r.id = k.id
                     GROUP BY r.raw_batch) AS g
               CROSS JOIN LATERAL (SELECT string_to_array(w.lines, E'\\n') AS lines FROM microsoft_raw_batches w WHERE w.id = g.raw_batch OFFSET 0) AS b

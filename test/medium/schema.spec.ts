@@ -134,7 +134,7 @@ describe('migration MicrosoftRowsKeyedByDay', () => {
     await insert(T[0], 'a', '2026-11-02T08:00:00Z', batch, 2);
     const rowsOf = (tenant: string, ids: string[], ds2: string[]) => ds.query(
       `SELECT id, start_day::text AS day, raw::text AS raw FROM microsoft_raw_rows_of($1, $2::text[], $3::date[]) ORDER BY id, start_day`, [tenant, ids, ds2]);
-    expect(await rowsOf(T[0], ['a', 'a', 'b', 'c'], ['2026-11-01', '2026-11-03', '-infinity', '2026-11-01'])).toEqual([
+    expect(await rowsOf(T[0], ['a', 'a', 'b', 'c', 'b'], ['2026-11-01', '2026-11-03', '-infinity', '2026-11-01', '-infinity'])).toEqual([
       { id: 'a', day: '2026-11-01', raw: '{"id":"a"}' }, { id: 'b', day: '-infinity', raw: '{"id":"b"}' },
     ]);
     expect(await rowsOf(T[1], ['a'], ['2026-11-01'])).toEqual([{ id: 'a', day: '2026-11-01', raw: '{"id":"c"}' }]);
