@@ -12,8 +12,10 @@ export interface RowProblem {
   reason: string;
 }
 
-/** A validated row, already encoded as the COPY text fields of STAGE_COLUMNS (tab-separated, no line end). */
-/** `day`: the UTC day the call started (YYYY-MM-DD). */
+/**
+ * A validated row, already encoded as the COPY text fields of STAGE_COLUMNS (tab-separated, no line
+ * end); `day`: the UTC day the call started (YYYY-MM-DD).
+ */
 export type RowResult = { ok: true; copyFields: string; day: string } | { ok: false; problems: RowProblem[] };
 
 /** The carrier_cdrs columns a file provides, in COPY order. */

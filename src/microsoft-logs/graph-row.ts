@@ -37,12 +37,18 @@ export interface StoredCallRow {
   raw: unknown;
 }
 
+/** The UTC day of a stored row's start_time (UTC text, as toStoredRow writes it): the text before its T; '' for none. */
+export function startDayText(startTime: string | null): string {
+  if (startTime === null) return '';
+  const t = startTime.indexOf('T');
+  return t < 0 ? startTime : startTime.slice(0, t);
+}
+
 /**
- * A stored row's key within a tenant (microsoft_call_rows: start_day, id): its UTC start day (the
- * text before the T of start_time, already UTC) and its id; copies with the same key are one row.
+ * A stored row's key within a tenant (microsoft_call_rows: start_day, id): its UTC start day and its
+ * id; copies with the same key are one row.
  */
-export const callRowKey = (row: Pick<StoredCallRow, 'id' | 'start_time'>): string =>
-  `${row.start_time === null ? '' : row.start_time.slice(0, row.start_time.indexOf('T'))} ${row.id}`;
+export const callRowKey = (row: Pick<StoredCallRow, 'id' | 'start_time'>): string => `${startDayText(row.start_time)} ${row.id}`;
 
 export type RowResult = { ok: true; row: StoredCallRow } | { ok: false; reason: string };
 

@@ -11,7 +11,7 @@ import { ErrorCode, invalidInput, notFound, OcreconError } from '../common/ocrec
 import { releaseSavepoint, rollbackToSavepoint, savepoint, TransactionRunner, Tx } from '../database/transaction';
 import { adminExportRow, resolveAdminExportHeader } from './admin-export-row';
 import { PullStopped } from './graph-client';
-import { guessSource, RowResult, StoredCallRow, toStoredRow } from './graph-row';
+import { guessSource, RowResult, startDayText, StoredCallRow, toStoredRow } from './graph-row';
 import { ValueError } from './graph-values';
 import { MICROSOFT_SOURCES, MicrosoftSource } from './microsoft-call-row.entity';
 import { CallRowIdTaken, MicrosoftLogsRepository, RAW_BATCH_IDS, UpsertCounts } from './microsoft-logs.repository';
@@ -481,10 +481,11 @@ export class ImportMicrosoftService {
   }
 }
 
-/** yyyymmdd of an ISO instant's UTC day (as toStoredRow writes it: UTC, Z), -1 for none. */
+/** yyyymmdd of a stored start_time's UTC day (startDayText), -1 for none. */
 function dayKey(iso: string | null): number {
-  if (iso === null || iso[4] !== '-' || iso[7] !== '-') return -1;
-  return Number(iso.slice(0, 4)) * 10000 + Number(iso.slice(5, 7)) * 100 + Number(iso.slice(8, 10));
+  const day = startDayText(iso);
+  if (day[4] !== '-' || day[7] !== '-') return -1;
+  return Number(day.slice(0, 4)) * 10000 + Number(day.slice(5, 7)) * 100 + Number(day.slice(8, 10));
 }
 
 function addCounts(total: { inserted: number; updated: number; unchanged: number }, c: { inserted: number; updated: number; unchanged: number }): void {
