@@ -63,6 +63,18 @@ export interface FastUpsertCounts extends UpsertCounts {
  * PostgreSQL from the page text, and the cursor moves on with them. When any row of the page needs
  * toStoredRow, nothing is done (the page then goes through the row-by-row path).
  */
+/**
+ * The SET list of a pull's stored page (SQL expressions for its values): the cursor moves on, counts
+ * add up, the pull names this transaction when the page stored or changed rows (the nightly's cue),
+ * and is done when there is no next page.
+ */
+const pageProgress = (v: { nextLink: string; received: string; inserted: string; updated: string; unchanged: string }) => `next_link = ${v.nextLink}, pages = pages + 1,
+      rows_received = rows_received + ${v.received}, rows_inserted = rows_inserted + ${v.inserted}, rows_updated = rows_updated + ${v.updated},
+      rows_unchanged = rows_unchanged + ${v.unchanged},
+      last_xact = CASE WHEN ${v.inserted} + ${v.updated} > 0 THEN pg_current_xact_id()::text ELSE last_xact END,
+      status = CASE WHEN ${v.nextLink}::text IS NULL THEN 'done' ELSE 'running' END, error = NULL,
+      updated_at = now(), finished_at = CASE WHEN ${v.nextLink}::text IS NULL THEN now() END`;
+
 const UPSERT_PAGE = fastUpsertSql({
   // json, then each row as jsonb to read its fields (cheaper than one jsonb of the whole page taken
   // apart again); the row's own json text is stored.
@@ -70,12 +82,9 @@ const UPSERT_PAGE = fastUpsertSql({
   source: '$3::text',
   tenant: '$1',
   allOrNothing: true,
-  thenUpdate: `UPDATE microsoft_pulls SET next_link = $5, pages = pages + 1, rows_received = rows_received + counts.total,
-      rows_inserted = rows_inserted + counts.inserted, rows_updated = rows_updated + counts.updated,
-      rows_unchanged = rows_unchanged + (counts.fast - counts.inserted - counts.updated),
-      last_xact = CASE WHEN counts.inserted + counts.updated > 0 THEN pg_current_xact_id()::text ELSE last_xact END,
-      status = CASE WHEN $5::text IS NULL THEN 'done' ELSE 'running' END, error = NULL,
-      updated_at = now(), finished_at = CASE WHEN $5::text IS NULL THEN now() END
+  thenUpdate: `UPDATE microsoft_pulls SET ${pageProgress({
+    nextLink: '$5', received: 'counts.total', inserted: 'counts.inserted', updated: 'counts.updated', unchanged: '(counts.fast - counts.inserted - counts.updated)',
+  })}
     FROM counts WHERE id = $4::uuid`,
 });
 
@@ -365,13 +374,9 @@ export class MicrosoftLogsRepository {
   /** Commits a page's progress with its rows (same transaction): the cursor moves on, counts add up. */
   async recordPage(tx: Tx, pullId: string, page: PullPage): Promise<void> {
     await tx.queryRunner.query(
-      `UPDATE microsoft_pulls SET next_link = $2, pages = pages + 1, rows_received = rows_received + $3,
-         rows_inserted = rows_inserted + $4, rows_updated = rows_updated + $5, rows_unchanged = rows_unchanged + $6,
+      `UPDATE microsoft_pulls SET ${pageProgress({ nextLink: '$2', received: '$3', inserted: '$4', updated: '$5', unchanged: '$6' })},
          rows_rejected = rows_rejected + $7,
-         last_xact = CASE WHEN $4 + $5 > 0 THEN pg_current_xact_id()::text ELSE last_xact END,
-         problems = CASE WHEN $7 = 0 THEN problems WHEN coalesce(jsonb_array_length(problems), 0) < 100 THEN coalesce(problems, '[]'::jsonb) || $8::jsonb ELSE problems END,
-         status = CASE WHEN $2::text IS NULL THEN 'done' ELSE 'running' END, error = NULL,
-         updated_at = now(), finished_at = CASE WHEN $2::text IS NULL THEN now() END
+         problems = CASE WHEN $7 = 0 THEN problems WHEN coalesce(jsonb_array_length(problems), 0) < 100 THEN coalesce(problems, '[]'::jsonb) || $8::jsonb ELSE problems END
        WHERE id = $1`,
       [pullId, page.nextLink, page.received, page.counts.inserted, page.counts.updated, page.counts.unchanged, page.rejected, JSON.stringify(page.problems.slice(0, 100))],
     );
