@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Tx } from './transaction';
 
-/** `COPY … FROM STDIN` (sql) on the transaction's connection, fed by source (COPY text); the rows copied. */
+/** `COPY … FROM STDIN` (sql) on the transaction's connection, fed by source (COPY data in the statement's format); the rows copied. */
 export async function copyIn(tx: Tx, sql: string, source: Readable): Promise<number> {
   const client = (await tx.queryRunner.connect()) as PoolClient;
   const copy = client.query(copyFrom(sql));

@@ -28,7 +28,8 @@ export function parseInstant(text: string, assumeUtc = false): Instant {
   if (!m) throw new ValueError(`${JSON.stringify(text)} is not an ISO 8601 date-time such as 2026-11-01T10:00:05Z`);
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const [h, mi, s] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
-  if (mo < 1 || mo > 12 || d < 1 || d > (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1]) || h > 23 || mi > 59 || s > 59) {
+  // year 0 is not a year PostgreSQL accepts in text (a COPY of it would fail the whole file)
+  if (y === 0 || mo < 1 || mo > 12 || d < 1 || d > (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1]) || h > 23 || mi > 59 || s > 59) {
     throw new ValueError(`${JSON.stringify(text)} is not a valid date-time`);
   }
   if (m[4] !== undefined && m[8] === undefined && !assumeUtc) throw new ValueError(`${JSON.stringify(text)} has no time zone (add Z)`);
@@ -65,7 +66,7 @@ export function graphTimestamp(value: unknown, field: string): string | null {
   if (fast) {
     // Nearly every Graph timestamp: already UTC with Z; the text is rebuilt from its parts, no Date.
     const [y, mo, d, h, mi, s] = [Number(fast[1]), Number(fast[2]), Number(fast[3]), Number(fast[4]), Number(fast[5]), Number(fast[6])];
-    if (mo >= 1 && mo <= 12 && d >= 1 && d <= (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1]) && h <= 23 && mi <= 59 && s <= 59) {
+    if (y > 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1]) && h <= 23 && mi <= 59 && s <= 59) {
       if (y === NO_TIME_YEAR) return null;
       const base = `${fast[1]}-${fast[2]}-${fast[3]}T${fast[4]}:${fast[5]}:${fast[6]}`;
       const frac = ((fast[7] ?? '') + '000000').slice(0, 6); // truncated, as formatInstant writes it

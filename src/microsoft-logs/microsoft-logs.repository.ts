@@ -147,7 +147,7 @@ export class MicrosoftLogsRepository {
 
   /**
    * A page of new rows, mapped in Node (page-bytes.ts), stored with the pull's cursor in one
-   * transaction: `copy` (COPY text, DIRECT_COLUMNS) straight into microsoft_call_rows, `raw` (its rows'
+   * transaction: `copy` (binary COPY, DIRECT_COLUMNS: copyIntoCallRows) straight into microsoft_call_rows, `raw` (its rows'
    * lines) as raw batch `rawBatch`. Returns 'id taken' (and stores nothing) when a row's id is stored
    * already.
    */
@@ -255,13 +255,14 @@ export class MicrosoftLogsRepository {
   }
 
   /**
-   * COPY text (`directLine`s: the tenant id, the typed columns, the raw batch and line) straight into
+   * Binary COPY (a header, rows of DIRECT_COLUMNS written by ndjson-bytes' writeTypedColumns or
+   * ndjson-row's putDirectRow, a trailer: the tenant id, the typed columns, the raw batch and line) straight into
    * microsoft_call_rows: the fast path of an import whose rows are new. Throws CallRowIdTaken when a
    * row's id is already stored (or comes twice); the caller, inside a savepoint, then stages the batch instead.
    */
-  async copyIntoCallRows(tx: Tx, copyText: Readable): Promise<number> {
+  async copyIntoCallRows(tx: Tx, rows: Readable): Promise<number> {
     try {
-      return await copyIn(tx, `COPY microsoft_call_rows (${DIRECT_COLUMNS.map(([n]) => n).join(', ')}) FROM STDIN`, copyText);
+      return await copyIn(tx, `COPY microsoft_call_rows (${DIRECT_COLUMNS.map(([n]) => n).join(', ')}) FROM STDIN (FORMAT binary)`, rows);
     } catch (error) {
       if (violatesUnique(error, CALL_ROWS_KEY)) throw new CallRowIdTaken();
       throw error;

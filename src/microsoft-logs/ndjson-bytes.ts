@@ -1,11 +1,14 @@
+import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, putBoolField, putInt4Field, putInt8Field, putNullField, putNumericField, putTextField, putTimestampField } from '../database/copy-binary';
 import { IdHashes, Utf8Bytes } from './copy-buffers';
 import { MicrosoftSource } from './microsoft-call-row.entity';
-import { DIRECT_ROUTING, READ } from './ndjson-row';
+import { DIRECT_ROUTING, DirectRowHead, READ } from './ndjson-row';
 
 /**
- * The fastest path of an NDJSON import: a line's bytes, as read from the file, straight to COPY text,
- * with no string made on the way (the UTF-8 bytes of a JSON string are already its COPY text when it
- * holds no escape: JSON forbids raw control characters in strings). It writes exactly what the string
+ * The fastest path of an NDJSON import: a line's bytes, as read from the file, straight to COPY data,
+ * with no string made on the way (the UTF-8 bytes of a JSON string are already its value when it
+ * holds no escape: JSON forbids raw control characters in strings). A row for the stage is COPY text;
+ * a row straight into microsoft_call_rows is binary COPY (src/database/copy-binary.ts), which spares
+ * the backend parsing its timestamps, money and integers (the import's critical path). It writes exactly what the string
  * path writes (scanRow, toStoredRow, directLine/stageLine in ndjson-row.ts) for the lines it takes,
  * and takes only the plain ones: every row it would have to reject, and every value the string path
  * would have to transform beyond truncating a timestamp (an escape, an exponent, money or a duration
@@ -243,6 +246,8 @@ const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
  */
 let o: Buffer = Buffer.alloc(0);
 let n = 0;
+/** The row being written goes out in binary COPY format (a direct row) rather than COPY text (a staged one). */
+let binary = false;
 
 function put(b: Uint8Array, s: number, e: number): void {
   if (e - s > 48) {
@@ -252,16 +257,25 @@ function put(b: Uint8Array, s: number, e: number): void {
 }
 
 function putNull(): void {
-  o[n++] = 0x5c;
-  o[n++] = 0x4e;
+  if (binary) n = putNullField(o, n);
+  else {
+    o[n++] = 0x5c;
+    o[n++] = 0x4e;
+  }
+}
+
+/** A text value b[s, e) (its bytes are its COPY text: see the top of this file). */
+function putString(b: Uint8Array, s: number, e: number): void {
+  if (binary) n = putTextField(o, n, b, s, e);
+  else put(b, s, e);
 }
 
 /** A text column (toStoredRow's str): a string as it is, a number's text, true or false as words. */
 function putText(b: Uint8Array, at: number): void {
   const k = kind[at];
-  if (k === STR || k === NUM) put(b, from[at], to[at]);
-  else if (k === TRUE) put(TRUE_BYTES, 0, 4);
-  else if (k === FALSE) put(FALSE_BYTES, 0, 5);
+  if (k === STR || k === NUM) putString(b, from[at], to[at]);
+  else if (k === TRUE) putString(TRUE_BYTES, 0, 4);
+  else if (k === FALSE) putString(FALSE_BYTES, 0, 5);
   else putNull();
 }
 
@@ -291,14 +305,21 @@ function putTimestamp(b: Uint8Array, at: number): boolean {
   const sec = twoDigits(b, s + 17);
   if (c < 0 || y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return false;
   const year = c * 100 + y;
-  if (d > (mo === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[mo - 1])) return false;
+  if (year === 0 || d > (mo === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[mo - 1])) return false; // year 0: the string path rejects it
   if (year === 1) {
     putNull(); // Graph's "no time"
     return true;
   }
-  put(b, s, s + 19);
-  // the fraction, truncated to 6 digits; 000000 is left out, a trailing 000 too
+  // the fraction, truncated to 6 digits
   const digits = Math.min(len - 21, 6);
+  if (binary) {
+    let micros = 0;
+    for (let i = 0; i < 6; i++) micros = micros * 10 + (i < digits ? digit(b, s + 20 + i) : 0);
+    n = putTimestampField(o, n, year, mo, d, h, mi, sec, micros);
+    return true;
+  }
+  put(b, s, s + 19);
+  // in text, 000000 is left out, a trailing 000 too
   let nonZero = false;
   let lastThreeZero = true;
   for (let i = 0; i < digits; i++) {
@@ -332,7 +353,8 @@ function putInteger(b: Uint8Array, at: number): boolean {
   let v = 0;
   for (let i = e - digits; i < e; i++) v = v * 10 + digit(b, i);
   if (v > 2147483647) return false;
-  put(b, s, e);
+  if (binary) n = putInt4Field(o, n, negative ? -v : v);
+  else put(b, s, e);
   return true;
 }
 
@@ -344,7 +366,8 @@ function putMoney(b: Uint8Array, at: number): boolean {
     return true;
   }
   if (k !== NUM || (numberForm[at] & EXPONENT) !== 0) return false;
-  put(b, from[at], to[at]);
+  if (binary) n = putNumericField(o, n, b, from[at], to[at]);
+  else put(b, from[at], to[at]);
   return true;
 }
 
@@ -352,9 +375,9 @@ function putMoney(b: Uint8Array, at: number): boolean {
 function putBoolean(at: number): boolean {
   const k = kind[at];
   if (k === ABSENT || k === NULL) putNull();
-  else if (k === TRUE) o[n++] = 0x74;
-  else if (k === FALSE) o[n++] = 0x66;
-  else return false;
+  else if (k !== TRUE && k !== FALSE) return false;
+  else if (binary) n = putBoolField(o, n, k === TRUE);
+  else o[n++] = k === TRUE ? 0x74 : 0x66;
   return true;
 }
 
@@ -370,25 +393,33 @@ function plainId(b: Uint8Array): boolean {
   return !blank;
 }
 
-const tab = () => (o[n++] = 0x09);
+/** Between two fields of COPY text (nothing in binary: each field is length-prefixed). */
+const tab = () => {
+  if (!binary) o[n++] = 0x09;
+};
 
 /**
- * Writes the line's typed columns (CALL_COLUMNS, tab-separated, as ndjson-row's typedColumns writes
- * them) at the end of `out`, after `prefix` and a tab; returns false, leaving `out` as it was, when
- * the string path must map the line (then `repeatsId` tells whether the batch had its id).
+ * Writes the line's typed columns (CALL_COLUMNS) at the end of `out`, after `prefix`: a staged row's
+ * as COPY text (tab-separated, as ndjson-row's typedColumns writes them; `prefix` is the line number,
+ * a tab follows it), a direct row's (`prefix` a DirectRowHead) in binary COPY format (as ndjson-row's
+ * putDirectRow writes them). Returns false, leaving `out` as it was, when the string path must map
+ * the line (then `repeatsId` tells whether the batch had its id).
  */
-export function writeTypedColumns(b: Uint8Array, start: number, end: number, forced: MicrosoftSource | undefined, out: Utf8Bytes, prefix: Uint8Array): boolean {
+export function writeTypedColumns(b: Uint8Array, start: number, end: number, forced: MicrosoftSource | undefined, out: Utf8Bytes, prefix: Uint8Array | DirectRowHead): boolean {
   if (!scan(b, start, end) || !plainId(b)) return false;
   const pstn = (forced ?? (DIRECT_ROUTING.some((at) => kind[at] !== ABSENT) ? 'direct-routing' : 'pstn')) === 'pstn';
-  out.reserve(2 * (end - start) + prefix.length + 256);
+  binary = prefix instanceof DirectRowHead;
+  const head = prefix instanceof DirectRowHead ? prefix.bytes : prefix;
+  // room for the row: no value is written longer than its text in the line, plus a length or a tab each
+  out.reserve(2 * (end - start) + head.length + 512);
   o = out.buffer;
   n = out.length;
-  put(prefix, 0, prefix.length);
+  put(head, 0, head.length);
   tab();
-  put(b, from[ID], to[ID]);
+  putString(b, from[ID], to[ID]);
   tab();
-  if (pstn) put(PSTN_BYTES, 0, PSTN_BYTES.length);
-  else put(DIRECT_ROUTING_BYTES, 0, DIRECT_ROUTING_BYTES.length);
+  if (pstn) putString(PSTN_BYTES, 0, PSTN_BYTES.length);
+  else putString(DIRECT_ROUTING_BYTES, 0, DIRECT_ROUTING_BYTES.length);
   tab();
   putText(b, pstn ? CALL_ID : CORRELATION_ID);
   for (let at = 3; at <= 5; at++) {
@@ -478,17 +509,6 @@ function putBytes(out: Utf8Bytes, b: Uint8Array, s: number, e: number): void {
   o = out.buffer;
   n = out.length;
   put(b, s, e);
-  out.length = n;
-}
-
-/** Appends a number's digits (given as a number or its text), then `after` (a byte). */
-function putNumber(out: Utf8Bytes, value: number | string, after: number): void {
-  out.reserve(String(value).length + 1);
-  o = out.buffer;
-  n = out.length;
-  const text = String(value);
-  for (let i = 0; i < text.length; i++) o[n++] = text.charCodeAt(i);
-  o[n++] = after;
   out.length = n;
 }
 
@@ -582,11 +602,25 @@ const LINE_FEED = Buffer.from('\n');
  * b[s, e) as that line of `raw` (a line feed as a space: RAW_LINE).
  */
 export function endDirectRow(copy: Utf8Bytes, raw: Utf8Bytes, b: Uint8Array, s: number, e: number, rawBatch: string, line: number): void {
-  putBytes(copy, TAB_BYTE, 0, 1);
-  putNumber(copy, rawBatch, 0x09);
-  putNumber(copy, line, 0x0a);
+  putRawPlace(copy, rawBatch, line);
   if (raw.length > 0) putBytes(raw, LINE_FEED, 0, 1);
   putRawLine(raw, b, s, e);
+}
+
+/** A direct row's last two fields (binary): raw_batch and raw_line. */
+export function putRawPlace(copy: Utf8Bytes, rawBatch: string, line: number): void {
+  copy.reserve(20);
+  copy.length = putInt4Field(copy.buffer, putInt8Field(copy.buffer, copy.length, Number(rawBatch)), line);
+}
+
+/** Starts the binary COPY of a batch of direct rows (before its first row). */
+export function startDirectCopy(copy: Utf8Bytes): void {
+  putBytes(copy, BINARY_COPY_HEADER, 0, BINARY_COPY_HEADER.length);
+}
+
+/** Ends the binary COPY of a batch of direct rows (after its last row). */
+export function endDirectCopy(copy: Utf8Bytes): void {
+  putBytes(copy, BINARY_COPY_TRAILER, 0, BINARY_COPY_TRAILER.length);
 }
 
 /** Ends a row of the import's stage (STAGE_COLUMNS), whose typed columns writeTypedColumns wrote: its text b[s, e) as the last field (a line feed as a space). */

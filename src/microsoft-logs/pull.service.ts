@@ -14,6 +14,7 @@ import { BatchBuffers } from './copy-buffers';
 import { MicrosoftSource } from './microsoft-call-row.entity';
 import { FastUpsertCounts, MicrosoftLogsRepository, RAW_BATCH_IDS, UpsertCounts } from './microsoft-logs.repository';
 import { mapPageDirect, mapPageStaged } from './page-bytes';
+import { DirectRowHead } from './ndjson-row';
 
 export interface SourceCounts {
   /** Graph calls of at most 90 days made for this source (a resumed one counts once). */
@@ -316,10 +317,10 @@ class BytePages {
   private direct = true;
   private readonly buffers = new BatchBuffers();
   private readonly rawBatchIds: string[] = [];
-  private readonly tenant: Buffer;
+  private readonly tenant: DirectRowHead;
 
   constructor(private readonly logs: MicrosoftLogsRepository, private readonly tenantId: string, private readonly source: MicrosoftSource) {
-    this.tenant = Buffer.from(tenantId);
+    this.tenant = new DirectRowHead(tenantId);
   }
 
   /** The page stored with the cursor, as upsertPage's counts; null when upsertPage must take it. */

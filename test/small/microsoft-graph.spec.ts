@@ -106,7 +106,8 @@ describe('values', () => {
   ])('timestamp %s -> %s', (text, expected) => {
     expect(graphTimestamp(text, 'startDateTime')).toBe(expected);
   });
-  it.each(['2024-13-01T00:00:00Z', '2024-05-01 10:00', 'yesterday', '2023-02-29T00:00:00Z'])('rejects timestamp %s', (text) => {
+  // year 0: PostgreSQL's text input refuses it (a COPY of it failed the whole import)
+  it.each(['2024-13-01T00:00:00Z', '2024-05-01 10:00', 'yesterday', '2023-02-29T00:00:00Z', '0000-06-01T00:00:00Z', '0000-06-01T02:00:00+02:00'])('rejects timestamp %s', (text) => {
     expect(() => graphTimestamp(text, 'startDateTime')).toThrow(/startDateTime/);
   });
   it.each([

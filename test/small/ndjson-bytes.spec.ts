@@ -5,14 +5,15 @@ import { IdHashes, Utf8Bytes } from '../../src/microsoft-logs/copy-buffers';
 import { guessSource, toStoredRow } from '../../src/microsoft-logs/graph-row';
 import { MicrosoftSource } from '../../src/microsoft-logs/microsoft-call-row.entity';
 import { documentElementBounds, endDirectRow, endStagedRow, pageRowBounds, repeatsId, rowBounds, startDayKey, writeTypedColumns } from '../../src/microsoft-logs/ndjson-bytes';
-import { directLine, READ, rowText, scanRow, stageLine } from '../../src/microsoft-logs/ndjson-row';
+import { DirectRowHead, putDirectRow, READ, rowText, scanRow, stageLine } from '../../src/microsoft-logs/ndjson-row';
 
 // The byte path (ndjson-bytes.ts) may decline any line, but a line it takes must come out exactly as
-// the string path writes it: scanRow (or lossless-json) + toStoredRow + directLine / stageLine.
+// the string path writes it: scanRow (or lossless-json) + toStoredRow + putDirectRow / stageLine.
+// A direct row is binary COPY: both are compared as bytes (latin1 text, one character a byte).
 
 const TENANT = '4a5e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71';
 
-/** The string path's COPY text for a line (direct: `tenant\t…\traw batch\traw line\n`), or null when it does not store the row. */
+/** The string path's COPY data for a line (direct: a binary row, ending with raw batch 77, line 5), or null when it does not store the row. */
 /** The stored start time's UTC day as yyyymmdd, -1 for none (what an import records for the nightly). */
 const dayOf = (startTime: string | null) => (startTime === null ? -1 : Number(new Date(startTime).toISOString().slice(0, 10).replace(/-/g, '')));
 
@@ -30,7 +31,13 @@ function stringPath(text: string, forced: MicrosoftSource | undefined, mode: 'di
   const source = forced ?? (scanned ? scanned.guessedSource : value !== null && typeof value === 'object' && !Array.isArray(value) ? guessSource(value as Record<string, unknown>) : 'pstn');
   const r = toStoredRow(value, source);
   if (!r.ok) return null;
-  return { copy: mode === 'direct' ? directLine(TENANT, r.row, '77', 5) : stageLine(12, r.row, rowText(text)), id: r.row.id, day: dayOf(r.row.start_time) };
+  return { copy: mode === 'direct' ? directRow(r.row) : stageLine(12, r.row, rowText(text)), id: r.row.id, day: dayOf(r.row.start_time) };
+}
+
+function directRow(row: Parameters<typeof putDirectRow>[2]): string {
+  const out = new Utf8Bytes(16);
+  putDirectRow(out, new DirectRowHead(TENANT), row, '77', 5);
+  return out.bytes().toString('latin1');
 }
 
 const stringPathId = (line: Buffer, forced: MicrosoftSource | undefined) => stringPath(line.toString('utf8'), forced, 'direct')?.id ?? '(no row)';
@@ -39,7 +46,7 @@ const stringPathId = (line: Buffer, forced: MicrosoftSource | undefined) => stri
 function bytePath(line: Buffer, forced: MicrosoftSource | undefined, mode: 'direct' | 'stage'): { copy: string; id: string; day: number } | null {
   const out = new Utf8Bytes(16);
   out.add('before|');
-  const prefix = Buffer.from(mode === 'direct' ? TENANT : '12');
+  const prefix = mode === 'direct' ? new DirectRowHead(TENANT) : Buffer.from('12');
   // the line sits inside a larger buffer, as it does in the reader's
   const b = Buffer.concat([Buffer.from('xx\n'), line, Buffer.from('\nyy')]);
   const start = 3;
@@ -59,7 +66,7 @@ function bytePath(line: Buffer, forced: MicrosoftSource | undefined, mode: 'dire
     endDirectRow(out, raw, b, a, z, '77', 5);
     expect(raw.bytes().toString()).toBe(rowText(line.toString('utf8'))); // the raw batch's line: the row's text
   } else endStagedRow(out, b, a, z);
-  const text = out.bytes().toString();
+  const text = out.bytes().toString(mode === 'direct' ? 'latin1' : 'utf8');
   expect(text.startsWith('before|')).toBe(true);
   return { copy: text.slice('before|'.length), id, day };
 }
@@ -80,7 +87,7 @@ const timestamp = fc.oneof(
     fc.stringMatching(/^(\.\d{1,9})?$/).map((frac) => `${d.toISOString().slice(0, 19)}${frac}Z`)) },
   { weight: 1, arbitrary: fc.constantFrom('0001-01-01T00:00:00Z', '2024-02-29T23:59:59.9999999Z', '2023-02-29T00:00:00Z', '2026-13-01T00:00:00Z',
     '2026-03-01T24:00:00Z', '2026-03-01T10:00:00', '2026-03-01T10:00:00.Z', '2026-03-01T12:00:00.1234567+02:00', '', ' ',
-    '2026-03-01 10:00:00Z', '2026-03-01T10:00:00.000000Z', '2026-03-01T10:00:00.000100Z', '2026-03-01T10:00:00.120Z', '２026-03-01T10:00:00Z') },
+    '2026-03-01 10:00:00Z', '0000-03-01T10:00:00Z', '2026-03-01T10:00:00.000000Z', '2026-03-01T10:00:00.000100Z', '2026-03-01T10:00:00.120Z', '２026-03-01T10:00:00Z') },
 );
 const jsonNumber = fc.oneof(
   { weight: 3, arbitrary: fc.integer({ min: -100_000, max: 100_000 }).map(String) },
