@@ -582,12 +582,12 @@ function putRawLine(out: Utf8Bytes, b: Uint8Array, s: number, e: number): void {
   o = out.buffer;
   n = out.length;
   let run = s;
-  for (let i = s; i < e; i++) {
-    if (b[i] === 0x0a) {
-      put(b, run, i);
-      o[n++] = 0x20;
-      run = i + 1;
-    }
+  // a native search within the row (an NDJSON line never holds a line feed; a page's row may)
+  const row = b.subarray(s, e);
+  for (let i = row.indexOf(0x0a); i >= 0; i = row.indexOf(0x0a, i + 1)) {
+    put(b, run, s + i);
+    o[n++] = 0x20;
+    run = s + i + 1;
   }
   put(b, run, e);
   out.length = n;
