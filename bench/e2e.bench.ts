@@ -20,12 +20,13 @@ export const TENANT = '4a5e8f0c-2b7d-4c1e-9f3a-6d8b0e2c4a71';
  * e2e_floor_s, in the same database afterwards: what PostgreSQL alone needs to store both sides as
  * ocrecon stores them and to join them, with nothing parsed, validated or mapped: COPY of the carrier
  * file into a copy of carrier_cdrs (its indexes included), COPY of the Microsoft rows as stored
- * (exported beforehand, untimed) into copies of microsoft_call_rows and microsoft_raw_batches, and
+ * (exported beforehand, untimed; in binary, as ocrecon sends new rows) into copies of
+ * microsoft_call_rows and microsoft_raw_batches, and
  * the bare join of the match bench's floor.
  *
  * e2e_bare_floor_s: a lower bound for any design that keeps both sides in PostgreSQL: the carrier
  * file COPYed into a table of its own columns, the Microsoft rows' matching columns only (tenant, id,
- * call id, start, duration, money, currency; exported beforehand, untimed) into another, no index,
+ * call id, start, duration, money, currency; exported beforehand, untimed, binary) into another, no index,
  * key or evidence on either, then the same join.
  */
 export const e2eBench: BenchSection = async (ctx) => {
@@ -126,9 +127,9 @@ async function storageFloor(url: string, carrierFile: string, microsoftCopy: str
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
-    await pipeline(c.query(copyTo(`COPY microsoft_call_rows TO STDOUT`)), createWriteStream(microsoftCopy));
+    await pipeline(c.query(copyTo(`COPY microsoft_call_rows TO STDOUT (FORMAT binary)`)), createWriteStream(microsoftCopy));
     await pipeline(c.query(copyTo(`COPY microsoft_raw_batches TO STDOUT`)), createWriteStream(`${microsoftCopy}.raw`));
-    await pipeline(c.query(copyTo(`COPY (SELECT ${BARE_MICROSOFT} FROM microsoft_call_rows) TO STDOUT`)), createWriteStream(`${microsoftCopy}.bare`));
+    await pipeline(c.query(copyTo(`COPY (SELECT ${BARE_MICROSOFT} FROM microsoft_call_rows) TO STDOUT (FORMAT binary)`)), createWriteStream(`${microsoftCopy}.bare`));
     await c.query(`CREATE TABLE floor_cdrs (LIKE carrier_cdrs INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)`);
     await c.query(`ALTER TABLE floor_cdrs ALTER carrier_id SET DEFAULT 'bench', ALTER file_id SET DEFAULT gen_random_uuid(), ALTER line SET DEFAULT 0`);
     await c.query(`CREATE TABLE floor_calls (LIKE microsoft_call_rows INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING INDEXES)`);
@@ -138,7 +139,7 @@ async function storageFloor(url: string, carrierFile: string, microsoftCopy: str
       `COPY floor_cdrs (record_id, call_id, tenant_id, direction, start_time, end_time, duration_seconds, caller_number, callee_number, charge, connection_charge, currency)
        FROM STDIN WITH (FORMAT csv, HEADER true)`))));
     const microsoft = await secondsOf(async () => {
-      await pipeline(createReadStream(microsoftCopy), c.query(copyFrom(`COPY floor_calls FROM STDIN`)));
+      await pipeline(createReadStream(microsoftCopy), c.query(copyFrom(`COPY floor_calls FROM STDIN (FORMAT binary)`)));
       await pipeline(createReadStream(`${microsoftCopy}.raw`), c.query(copyFrom(`COPY floor_raw FROM STDIN`)));
     });
     const join = await secondsOf(() => c.query(JOIN_FLOOR('floor_join', 'floor_calls', 'floor_cdrs')));
@@ -147,7 +148,7 @@ async function storageFloor(url: string, carrierFile: string, microsoftCopy: str
     await c.query(`CREATE TABLE bare_calls AS SELECT ${BARE_MICROSOFT} FROM microsoft_call_rows WITH NO DATA`);
     await c.query('CHECKPOINT');
     const bareCarrier = await secondsOf(() => pipeline(createReadStream(carrierFile), c.query(copyFrom(`COPY bare_cdrs FROM STDIN WITH (FORMAT csv, HEADER true)`))));
-    const bareMicrosoft = await secondsOf(() => pipeline(createReadStream(`${microsoftCopy}.bare`), c.query(copyFrom(`COPY bare_calls FROM STDIN`))));
+    const bareMicrosoft = await secondsOf(() => pipeline(createReadStream(`${microsoftCopy}.bare`), c.query(copyFrom(`COPY bare_calls FROM STDIN (FORMAT binary)`))));
     const bareJoin = await secondsOf(() => c.query(JOIN_FLOOR('bare_join', 'bare_calls', 'bare_cdrs')));
     return { carrier, microsoft, join, bareCarrier, bareMicrosoft, bareJoin };
   } finally {
