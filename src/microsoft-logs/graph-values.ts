@@ -92,7 +92,7 @@ const DECIMAL = /^-?(\d+)(\.\d+)?([eE][+-]?\d+)?$/;
 export function decimalText(text: string, field: string): string {
   const m = DECIMAL.exec(text.trim());
   if (!m) throw new ValueError(`${field} ${JSON.stringify(text)} is not a decimal number`);
-  if (!m[3]) return text.trim();
+  if (!m[3]) return withinNumeric(text.trim(), text, field);
   const negative = text.trim().startsWith('-');
   let digits = m[1] + (m[2] ? m[2].slice(1) : '');
   let point = m[1].length + Number(m[3].slice(1));
@@ -102,7 +102,22 @@ export function decimalText(text: string, field: string): string {
   } else if (point > digits.length) digits = digits + '0'.repeat(point - digits.length);
   const intPart = digits.slice(0, point).replace(/^0+(?=\d)/, '');
   const frac = digits.slice(point);
-  return `${negative ? '-' : ''}${intPart}${frac ? `.${frac}` : ''}`;
+  return withinNumeric(`${negative ? '-' : ''}${intPart}${frac ? `.${frac}` : ''}`, text, field);
+}
+
+/** PostgreSQL's numeric: at most 131072 digits before the point and 16383 after. */
+const NUMERIC_INT_DIGITS = 131072;
+const NUMERIC_FRACTION_DIGITS = 16383;
+
+/** `plain` (a decimal without exponent) when numeric can hold it; else the row is rejected, naming the field. */
+function withinNumeric(plain: string, text: string, field: string): string {
+  const point = plain.indexOf('.');
+  const intDigits = (point < 0 ? plain.length : point) - (plain.startsWith('-') ? 1 : 0);
+  const fractionDigits = point < 0 ? 0 : plain.length - point - 1;
+  if (intDigits > NUMERIC_INT_DIGITS || fractionDigits > NUMERIC_FRACTION_DIGITS) {
+    throw new ValueError(`${field} ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)} has more digits than PostgreSQL's numeric holds`);
+  }
+  return plain;
 }
 
 /** A whole number (Graph's `duration`, `finalSipCode`), within PostgreSQL's integer range. */

@@ -572,7 +572,7 @@ async function mapBatch(
     if ((batch.count & 63) === 0) await new Promise((r) => setImmediate(r));
     const { buf, start, end } = bytes;
     if (writeTypedColumns(buf, start, end, forced, copy, head ?? lineNumberBytes(bytes.number))) {
-      // the plain line, bytes to COPY text (ndjson-bytes.ts); every other line takes the string path below
+      // the plain line, bytes to COPY data (ndjson-bytes.ts); every other line takes the string path below
       batch.valid += 1;
       days.add(startDayKey(buf));
       const [rowFrom, rowTo] = rowBounds(buf, start, end);

@@ -9,7 +9,7 @@ import { DIRECT_ROUTING, DirectRowHead, READ } from './ndjson-row';
  * holds no escape: JSON forbids raw control characters in strings). A row for the stage is COPY text;
  * a row straight into microsoft_call_rows is binary COPY (src/database/copy-binary.ts), which spares
  * the backend parsing its timestamps, money and integers (the import's critical path). It writes exactly what the string
- * path writes (scanRow, toStoredRow, directLine/stageLine in ndjson-row.ts) for the lines it takes,
+ * path writes (scanRow, toStoredRow, putDirectRow/stageLine in ndjson-row.ts) for the lines it takes,
  * and takes only the plain ones: every row it would have to reject, and every value the string path
  * would have to transform beyond truncating a timestamp (an escape, an exponent, money or a duration
  * given as a string, an offset, a line that is not valid UTF-8, a key given twice), is left to the
@@ -365,7 +365,8 @@ function putMoney(b: Uint8Array, at: number): boolean {
     putNull();
     return true;
   }
-  if (k !== NUM || (numberForm[at] & EXPONENT) !== 0) return false;
+  // a very long number is left to the string path, which rejects one numeric cannot hold
+  if (k !== NUM || (numberForm[at] & EXPONENT) !== 0 || to[at] - from[at] > 1000) return false;
   if (binary) n = putNumericField(o, n, b, from[at], to[at]);
   else put(b, from[at], to[at]);
   return true;

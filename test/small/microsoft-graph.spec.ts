@@ -114,6 +114,11 @@ describe('values', () => {
     ['0.1', '0.1'], ['-12.50', '-12.50'], ['1.5E-7', '0.00000015'], ['12e2', '1200'], ['1.25e+1', '12.5'], ['0.000123456789012345678901', '0.000123456789012345678901'],
   ])('decimal %s -> %s', (text, expected) => expect(decimalText(text, 'charge')).toBe(expected));
   it.each(['abc', '1,5', '', '0x10'])('rejects decimal %j', (text) => expect(() => decimalText(text, 'charge')).toThrow(/charge/));
+  // PostgreSQL's numeric: 131072 digits before the point, 16383 after
+  it.each([`0.${'1'.repeat(16_384)}`, '1e-16384', '1e131072', `-${'9'.repeat(131_073)}`])('rejects a decimal numeric cannot hold (%#)', (text) =>
+    expect(() => decimalText(text, 'charge')).toThrow(/^charge .* has more digits than PostgreSQL's numeric holds$/));
+  it.each([`0.${'1'.repeat(16_383)}`, '1e-16383', '1e131071', `-${'9'.repeat(131_072)}`])('takes a decimal at numeric\'s limits (%#)', (text) =>
+    expect(decimalText(text, 'charge').replace('-', '').replace('.', '').length).toBeGreaterThan(16_000));
 });
 
 describe('Graph rows', () => {
