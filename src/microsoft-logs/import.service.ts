@@ -224,10 +224,11 @@ export class ImportMicrosoftService {
   /**
    * NDJSON, streamed, a batch of NDJSON_BATCH lines at a time: each line is parsed and mapped here
    * (scanRow + toStoredRow, or lossless-json + toStoredRow when the scanner cannot vouch for it) into
-   * COPY text held as bytes, and PostgreSQL takes a batch while the next one is mapped (three sets of
+   * COPY data held as bytes, and PostgreSQL takes a batch while the next one is mapped (three sets of
    * buffers, a few MB each, no string of a row outliving its line). While every row is new (the first
-   * import of a day, the nightly case), a batch is COPYed straight into microsoft_call_rows inside a
-   * savepoint and its rows' raw lines go, as one row of microsoft_raw_batches, to a second connection
+   * import of a day, the nightly case), a batch is COPYed straight into microsoft_call_rows (binary;
+   * in a savepoint only when it touches a day with stored rows: importNdjsonOnce) and its rows' raw
+   * lines go, as one row of microsoft_raw_batches, to a second connection
    * (RawBatchWriter) whose transaction commits before this one. A batch
    * holding a stored id gives way: it is rolled back, read again from the file and staged, and so is
    * every later batch (a file of stored rows stays on the stage). A batch with an id given twice, or a
@@ -235,6 +236,28 @@ export class ImportMicrosoftService {
    * staging table, then one statement upserts the batch, the last copy of an id winning (upsertCallRowsSql).
    */
   private async importNdjson(path: string, tenantId: string, forced: MicrosoftSource | undefined, options: ImportOptions): Promise<ImportResult> {
+    try {
+      return await this.importNdjsonOnce(path, tenantId, forced, options, false);
+    } catch (error) {
+      if (!(error instanceof IdRepeatedInFile)) throw error;
+      // rolled back whole, evidence too: read the file again, every direct batch in a savepoint
+      return this.importNdjsonOnce(path, tenantId, forced, options, true);
+    }
+  }
+
+  /**
+   * One reading of the file (importNdjson). A direct batch whose rows all start on days the tenant had
+   * no row on when the import began (`fresh`, asked once per day) cannot meet a stored id but one
+   * this file gave before (pulls and imports of the tenant wait for this one: its locks): it is COPYed
+   * without a savepoint, so that a day's import opens no subtransaction at all (hundreds of them
+   * overflow PostgreSQL's cache of 64 per transaction, which slows every snapshot taken meanwhile,
+   * on a replica most). Should such a batch repeat an id of the file, the whole import is rolled back
+   * (IdRepeatedInFile) and read again with `savepointEveryBatch`. A batch touching a day with stored
+   * rows is COPYed in a savepoint and, on a stored id, staged with the rest of the file.
+   */
+  private async importNdjsonOnce(
+    path: string, tenantId: string, forced: MicrosoftSource | undefined, options: ImportOptions, savepointEveryBatch: boolean,
+  ): Promise<ImportResult> {
     const result: ImportResult = { file: basename(path), format: 'ndjson', rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, problems: [] };
     const problem = (line: number, reason: string) => {
       result.rejected += 1;
@@ -245,6 +268,8 @@ export class ImportMicrosoftService {
     const reader = await NdjsonReader.open(path);
     const evidence = this.logs.rawBatchWriter();
     const days = new Set<number>();
+    /** Day keys (dayKey) and whether the tenant had no row on that day when the import began. */
+    const fresh = new Map<number, boolean>();
     try {
       await this.transactions.run(async (tx) => {
         evidence.ownedBy(await this.logs.transactionId(tx));
@@ -269,11 +294,12 @@ export class ImportMicrosoftService {
           const batch: MappedBatch = {
             mode, start: reader.mark(), reported: { rejected: result.rejected, problems: result.problems.length },
             buffers: null as unknown as BatchBuffers, rawBatch: mode === 'direct' ? rawBatchIds.shift()! : '', count: 0, valid: 0, repeated: false, mustStage: false, refused: [],
+            days: new Set(),
           };
           const mapped = takeBuffers().then((buffers) => {
             batch.buffers = buffers;
             buffers.clear();
-            return mapBatch(reader, forced, problem, batch, tenantId, days);
+            return mapBatch(reader, forced, problem, batch, tenantId);
           }).then(() => batch);
           mapped.catch(() => undefined); // awaited later: a failure meanwhile is not unhandled
           return mapped;
@@ -295,7 +321,10 @@ export class ImportMicrosoftService {
             next = map('stage');
             continue;
           }
-          const storing = batch.mode === 'direct' ? this.storeDirect(tx, batch, tenantId, rawBatchIds, evidence) : this.storeStaged(tx, batch, tenantId, forced, problem, rawBatchIds, evidence);
+          for (const day of batch.days) days.add(day);
+          const storing = batch.mode === 'direct'
+            ? this.storeDirect(tx, batch, tenantId, rawBatchIds, evidence, !savepointEveryBatch && (await this.onFreshDays(tx, tenantId, batch.days, fresh)))
+            : this.storeStaged(tx, batch, tenantId, forced, problem, rawBatchIds, evidence);
           // PostgreSQL takes this batch while the next one is mapped
           const more = batch.count === NDJSON_BATCH;
           if (more) next = map(direct ? 'direct' : 'stage');
@@ -333,25 +362,44 @@ export class ImportMicrosoftService {
     return result;
   }
 
+  /** Whether every day of a batch (dayKey) had no row of the tenant when the import began; asks once per day. */
+  private async onFreshDays(tx: Tx, tenantId: string, batchDays: Set<number>, fresh: Map<number, boolean>): Promise<boolean> {
+    const unknown = [...batchDays].filter((day) => !fresh.has(day));
+    if (unknown.length > 0) {
+      const stored = await this.logs.daysWithRows(tx, tenantId, unknown.map(dayText));
+      for (const day of unknown) fresh.set(day, !stored.has(dayText(day)));
+    }
+    return [...batchDays].every((day) => fresh.get(day));
+  }
+
   /**
-   * A direct batch: COPYed straight into microsoft_call_rows in a savepoint, its raw lines then
-   * written on the evidence connection (`evidenceWritten`: its buffers are in use until then); 'id
-   * taken' when a row's id is stored.
+   * A direct batch: COPYed straight into microsoft_call_rows, its raw lines then written on the
+   * evidence connection (`evidenceWritten`: its buffers are in use until then). In a savepoint, 'id
+   * taken' when a row's id is stored; `onFreshDays` (importNdjsonOnce): without one, and a stored id
+   * throws IdRepeatedInFile.
    */
-  private async storeDirect(tx: Tx, batch: MappedBatch, tenantId: string, rawBatchIds: string[], evidence: RawBatchWriter): Promise<Stored> {
+  private async storeDirect(tx: Tx, batch: MappedBatch, tenantId: string, rawBatchIds: string[], evidence: RawBatchWriter, onFreshDays: boolean): Promise<Stored> {
     evidence.check();
-    await savepoint(tx, DIRECT_BATCH);
     let stored: number;
     endDirectCopy(batch.buffers.copy);
-    try {
-      stored = await this.logs.copyIntoCallRows(tx, Readable.from(batch.buffers.copy.chunks()));
-    } catch (error) {
-      if (!(error instanceof CallRowIdTaken)) throw error;
-      await rollbackToSavepoint(tx, DIRECT_BATCH);
-      await releaseSavepoint(tx, DIRECT_BATCH); // or the next batch's savepoint would nest in it
-      return { outcome: 'id taken' };
+    if (onFreshDays) {
+      try {
+        stored = await this.logs.copyIntoCallRows(tx, Readable.from(batch.buffers.copy.chunks()));
+      } catch (error) {
+        throw error instanceof CallRowIdTaken ? new IdRepeatedInFile() : error;
+      }
+    } else {
+      await savepoint(tx, DIRECT_BATCH);
+      try {
+        stored = await this.logs.copyIntoCallRows(tx, Readable.from(batch.buffers.copy.chunks()));
+      } catch (error) {
+        if (!(error instanceof CallRowIdTaken)) throw error;
+        await rollbackToSavepoint(tx, DIRECT_BATCH);
+        await releaseSavepoint(tx, DIRECT_BATCH); // or the next batch's savepoint would nest in it
+        return { outcome: 'id taken' };
+      }
+      await releaseSavepoint(tx, DIRECT_BATCH);
     }
-    await releaseSavepoint(tx, DIRECT_BATCH);
     const evidenceWritten = stored > 0 ? evidence.write(batch.rawBatch, tenantId, batch.valid, batch.buffers.raw.bytes()) : undefined;
     await this.keepRawBatchIds(tx, rawBatchIds);
     return { outcome: { inserted: stored, updated: 0, unchanged: 0 }, evidenceWritten };
@@ -405,8 +453,7 @@ export class ImportMicrosoftService {
    */
   private async recordImport(tx: Tx, tenantId: string, result: ImportResult, days: Set<number>): Promise<void> {
     if (result.inserted + result.updated === 0) return;
-    const dayTexts = [...days].filter((k) => k > 0 && k < 100_000_000).sort((a, b) => a - b)
-      .map((k) => `${String(Math.floor(k / 10000)).padStart(4, '0')}-${String(Math.floor(k / 100) % 100).padStart(2, '0')}-${String(k % 100).padStart(2, '0')}`);
+    const dayTexts = [...days].filter((k) => k > 0 && k < 100_000_000).sort((a, b) => a - b).map(dayText);
     await this.logs.recordImport(tx, { tenantId, fileName: result.file, format: result.format, rowsRead: result.rowsRead, inserted: result.inserted,
       updated: result.updated, unchanged: result.unchanged, rejected: result.rejected, days: dayTexts });
   }
@@ -482,6 +529,15 @@ export class ImportMicrosoftService {
   }
 }
 
+/** A dayKey as the date PostgreSQL reads (`YYYY-MM-DD`; -1, no start: `-infinity`, the start_day of such rows). */
+function dayText(k: number): string {
+  if (k < 0) return '-infinity';
+  return `${String(Math.floor(k / 10000)).padStart(4, '0')}-${String(Math.floor(k / 100) % 100).padStart(2, '0')}-${String(k % 100).padStart(2, '0')}`;
+}
+
+/** A direct batch COPYed without a savepoint met a stored id: one its own file gave before (importNdjsonOnce). */
+class IdRepeatedInFile extends Error {}
+
 /** yyyymmdd of a stored start_time's UTC day (startDayText), -1 for none. */
 function dayKey(iso: string | null): number {
   const day = startDayText(iso);
@@ -541,6 +597,8 @@ interface MappedBatch {
   /** direct: an id given twice or a line lossless-json refuses: the batch must be staged (the mapping stopped there). */
   mustStage: boolean;
   refused: { line: NdjsonLine; value: unknown }[];
+  /** The start days of its rows (dayKey). */
+  days: Set<number>;
 }
 
 /** The savepoint around a batch COPYed straight into microsoft_call_rows. */
@@ -552,9 +610,10 @@ const DIRECT_BATCH = 'ndjson_direct_batch';
  * `batch.refused`, or, going direct, stop the batch (`mustStage`), as an id given twice does.
  */
 async function mapBatch(
-  reader: NdjsonReader, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void, batch: MappedBatch, tenantId: string, days: Set<number>,
+  reader: NdjsonReader, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void, batch: MappedBatch, tenantId: string,
 ): Promise<void> {
   const { copy, raw, ids } = batch.buffers;
+  const days = batch.days;
   const direct = batch.mode === 'direct';
   const head = direct ? new DirectRowHead(tenantId) : null;
   if (direct) startDirectCopy(copy);

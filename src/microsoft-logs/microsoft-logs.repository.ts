@@ -341,6 +341,18 @@ export class MicrosoftLogsRepository {
   }
 
   /** An import that stored or changed rows, with its transaction (the nightly's cue to look at its days again). */
+  /**
+   * Of the UTC start days given (`YYYY-MM-DD`, `-infinity` for rows without a start), those on which
+   * the tenant has a stored row: one probe of the key per day.
+   */
+  async daysWithRows(tx: Tx, tenantId: string, days: string[]): Promise<Set<string>> {
+    const rows: { day: string }[] = await tx.queryRunner.query(
+      `SELECT d::text AS day FROM unnest($2::date[]) AS d WHERE EXISTS (SELECT 1 FROM microsoft_call_rows m WHERE m.tenant_id = $1 AND m.start_day = d)`,
+      [tenantId, days],
+    );
+    return new Set(rows.map((r) => r.day));
+  }
+
   async recordImport(tx: Tx, i: { tenantId: string; fileName: string; format: string; rowsRead: number; inserted: number; updated: number; unchanged: number; rejected: number; days: string[] }): Promise<void> {
     await tx.queryRunner.query(
       `INSERT INTO microsoft_imports (tenant_id, file_name, format, rows_read, inserted, updated, unchanged, rejected, days, xact)

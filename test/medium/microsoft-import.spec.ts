@@ -237,6 +237,41 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
     direct.mockRestore();
   });
 
+  it('opens no subtransaction for a day without stored rows; an id the file repeats on such a day makes it read the file again, in savepoints', async () => {
+    const direct = jest.spyOn(app.get(MicrosoftLogsRepository), 'copyIntoCallRows');
+    const row = (id: string, day: string, charge = '0.1') => pstn(id, `"charge":${charge},"startDateTime":"${day}T10:00:00.1234567Z"`);
+    const xmins = async (day: string) => (await db.sql.query(
+      `SELECT count(DISTINCT xmin::text)::int AS n FROM microsoft_call_rows WHERE tenant_id = $1 AND start_day = $2`, [OTHER, day])).rows[0].n;
+    const lastBatch = async () => (await db.sql.query(`SELECT coalesce(max(id), 0)::text AS id FROM microsoft_raw_batches`)).rows[0].id;
+    const unnamed = async (after: string) => (await db.sql.query(
+      `SELECT count(*)::int AS n FROM microsoft_raw_batches b WHERE b.id > $1 AND NOT EXISTS (SELECT 1 FROM microsoft_call_rows m WHERE m.raw_batch = b.id)`, [after])).rows[0].n;
+
+    // a new day: three batches COPYed straight in, all in the import's own transaction (one xmin)
+    writeFileSync(join(dir, 'fresh-day.ndjson'), Array.from({ length: 10_000 }, (_, i) => row(`f-${i}`, '2026-04-01')).join('\n'));
+    direct.mockClear();
+    expect(await imports.importFile(join(dir, 'fresh-day.ndjson'), OTHER)).toMatchObject({ rowsRead: 10_000, inserted: 10_000, updated: 0, unchanged: 0 });
+    expect(direct.mock.calls).toHaveLength(3);
+    expect(await xmins('2026-04-01')).toBe(1);
+
+    // another new day whose line 6001 repeats the id of line 11: the second batch fails without a savepoint,
+    // the import is rolled back whole (its evidence too) and read again, each direct batch in a savepoint
+    const lines = Array.from({ length: 9000 }, (_, i) => row(`g-${i}`, '2026-04-02'));
+    lines[6000] = row('g-10', '2026-04-02', '6.5');
+    writeFileSync(join(dir, 'repeat-far.ndjson'), lines.join('\n'));
+    const before = await lastBatch();
+    direct.mockClear();
+    const r = await imports.importFile(join(dir, 'repeat-far.ndjson'), OTHER);
+    // again: batch 1 direct; batch 2 meets g-10 and is staged with batch 3, its copy of g-10 replacing the first
+    expect(r).toMatchObject({ rowsRead: 9000, inserted: 8999, updated: 1, unchanged: 0, rejected: 0 });
+    expect(direct.mock.calls).toHaveLength(2 + 2);
+    const g10 = await db.sql.query(`SELECT charge::text AS charge FROM microsoft_call_rows WHERE tenant_id = $1 AND id = 'g-10'`, [OTHER]);
+    expect(g10.rows).toEqual([{ charge: '6.5' }]);
+    expect(await xmins('2026-04-02')).toBeGreaterThan(1);
+    expect(await unnamed(before)).toBe(0); // no evidence left of the first reading
+    expect((await db.sql.query(`SELECT count(*)::int AS n FROM microsoft_call_rows WHERE tenant_id = $1 AND start_day = '2026-04-02'`, [OTHER])).rows[0].n).toBe(8999);
+    direct.mockRestore();
+  });
+
   it('leaves neither rows nor evidence when it fails: the raw batches written on their own connection are rolled back, or deleted once committed', async () => {
     const repository = app.get(MicrosoftLogsRepository);
     const row = (i: number) => pstn(`f-${i}`, `"charge":0.5,"startDateTime":"2026-03-03T10:00:00.1234567Z"`);
