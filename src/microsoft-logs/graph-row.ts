@@ -58,7 +58,11 @@ type Obj = Record<string, unknown>;
 function str(row: Obj, field: string): string | null {
   const v = row[field];
   if (v === null || v === undefined) return null;
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') {
+    // PostgreSQL's text cannot hold U+0000 (a COPY of it failed the whole file)
+    if (v.includes('\u0000')) throw new ValueError(`${field} holds a NUL character (\\u0000), which PostgreSQL text cannot store`);
+    return v;
+  }
   if (isLosslessNumber(v) || typeof v === 'number' || typeof v === 'boolean') return String(isLosslessNumber(v) ? v.value : v);
   throw new ValueError(`${field} is not a string`);
 }

@@ -126,3 +126,6 @@ export function integerText(text: string, field: string): number {
   if (!/^-?\d{1,10}$/.test(t) || Math.abs(Number(t)) > 2147483647) throw new ValueError(`${field} ${JSON.stringify(text)} is not a whole number`);
   return Number(t);
 }
+
+/** JSON text holding the escape \u0000 (after an even run of backslashes, or none), which PostgreSQL's jsonb and text cannot take. */
+export const holdsNulEscape = (json: string): boolean => /(?<!\\)(?:\\\\)*\\u0000/.test(json);

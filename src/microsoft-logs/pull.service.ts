@@ -8,13 +8,14 @@ import { TransactionRunner } from '../database/transaction';
 import { checkNotStopped, GraphTenantClient, PullStopped, TenantPullError } from './graph-client';
 import { GraphConnector } from './graph-connector';
 import { toDialoutAggregate, toStoredRow, StoredCallRow, StoredDialoutAggregate } from './graph-row';
-import { ValueError } from './graph-values';
+import { holdsNulEscape, ValueError } from './graph-values';
 import { functionUrl, parseWindowBound, PULL_SOURCES, PullSource, splitWindow, Window, zText } from './graph-window';
 import { BatchBuffers } from './copy-buffers';
 import { MicrosoftSource } from './microsoft-call-row.entity';
 import { FastUpsertCounts, MicrosoftLogsRepository, RAW_BATCH_IDS, UpsertCounts } from './microsoft-logs.repository';
 import { mapPageDirect, mapPageStaged } from './page-bytes';
 import { DirectRowHead } from './ndjson-row';
+import { pageRowBounds } from './ndjson-bytes';
 
 export interface SourceCounts {
   /** Graph calls of at most 90 days made for this source (a resumed one counts once). */
@@ -209,8 +210,9 @@ export class PullService implements OnApplicationShutdown {
           const outline = await client.getPageText(url, signal);
           if (outline.rows === null) throw new TenantPullError(tenantId, false, `tenant ${tenantId}: Graph's answer to ${url.split('(')[0]} has no value array`);
           const mapped = await bytePages!.store(pull.id, outline.text, outline.nextLink);
-          const fast = mapped ?? (await this.logs.upsertPage(tenantId, source, pull.id, outline.text, outline.nextLink));
-          if (fast.slow.length === 0) ({ received, nextLink, stored } = { received: outline.rows, nextLink: outline.nextLink, stored: { ...fast, rejected: 0 } });
+          // jsonb refuses a \u0000 anywhere in the page: such a page is parsed here (toStoredRow refuses the row holding it)
+          const fast = mapped ?? (holdsNulEscape(outline.text) ? null : await this.logs.upsertPage(tenantId, source, pull.id, outline.text, outline.nextLink));
+          if (fast && fast.slow.length === 0) ({ received, nextLink, stored } = { received: outline.rows, nextLink: outline.nextLink, stored: { ...fast, rejected: 0 } });
           else ({ received, nextLink, stored } = await this.storeParsedPage(client, url, source, pull.id, page, fromIso, toIso, outline.text));
         }
         page += 1;
@@ -264,7 +266,7 @@ export class PullService implements OnApplicationShutdown {
       if (source === 'dialout') {
         if (page === 0) await this.logs.clearDialoutWindow(tx, tenantId, fromIso, toIso);
         c = { inserted: await this.logs.insertDialoutAggregates(tx, tenantId, fromIso, toIso, aggregates), updated: 0, unchanged: 0 };
-      } else c = await this.logs.upsertCallRows(tx, tenantId, calls, { json: pageText, isPage: true });
+      } else c = await this.logs.upsertCallRows(tx, tenantId, calls, pageEvidence(pageText));
       await this.logs.recordPage(tx, pullId, { nextLink, received: values.length, counts: c, rejected: problems.length, problems });
       return c;
     });
@@ -298,6 +300,21 @@ export class PullService implements OnApplicationShutdown {
     if (tenants.length === 0) throw invalidInput(`carrier ${carrierId} has no tenants (ocrecon tenants add <tenantGuid> --carrier ${carrierId})`);
     return tenants.map((t) => ({ tenantId: t.tenantId, cloud: t.cloud }));
   }
+}
+
+/**
+ * A parsed page's rows as upsertCallRows takes their evidence: the page itself (PostgreSQL finds its
+ * value array), or, when it holds \u0000 (PostgreSQL's key lookup in json refuses it, while it can
+ * split an array), the array of its rows' texts, found in its bytes.
+ */
+function pageEvidence(text: string): { json: string; isPage: boolean } {
+  if (!holdsNulEscape(text)) return { json: text, isPage: true };
+  const b = Buffer.from(text);
+  const bounds = pageRowBounds(b, 0, b.length);
+  if (bounds === null) return { json: text, isPage: true }; // not a plain page: PostgreSQL says what it cannot read
+  const rows: string[] = [];
+  for (let k = 0; k < bounds.length; k += 2) rows.push(b.toString('utf8', bounds[k], bounds[k + 1]));
+  return { json: `[${rows.join(',')}]`, isPage: false };
 }
 
 export function parseSources(source: string | undefined): PullSource[] {

@@ -131,14 +131,23 @@ describe('Microsoft logs: pull and import services', () => {
     const rows = pstnRows(250, START, DAY, 'eeeeeeee');
     rows[120] = { ...rows[120], json: rows[120].json.replace(/"startDateTime":"[^"]+"/, '"startDateTime":"2025-01-01T02:00:00.1234567+02:00"') };
     rows[130] = { ...rows[130], json: rows[130].json.replace(/"charge":[^,]+/, '"charge":"lots"') };
+    // PostgreSQL text (and jsonb) cannot hold U+0000: the row is refused by name, the page still stored
+    rows[140] = { ...rows[140], json: rows[140].json.replace(/"userDisplayName":"[^"]*"/, '"userDisplayName":"Bob\\u0000"') };
+    expect(rows[140].json).toContain('Bob\\u0000');
     small.setTenant(E, { pstn: rows });
     const r = await pullService(small).pullWindow({ tenantId: E, from: '2025-01-01', to: '2025-01-02', source: 'pstn' });
-    expect(r.sources.pstn).toMatchObject({ pages: 3, received: 250, inserted: 249, rejected: 1 });
+    expect(r.sources.pstn).toMatchObject({ pages: 3, received: 250, inserted: 248, rejected: 2 });
     const stored = await db.sql.query(`SELECT to_char(start_time AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS t FROM microsoft_call_rows WHERE tenant_id = $1 AND id = 'eeeeeeee-0000-4000-8000-000000000120'`, [E]);
     expect(stored.rows).toEqual([{ t: '00:00:00.123456' }]);
+    // the evidence of the rows around the refused one, on the page parsed here, is their own text
+    const evidence = await db.sql.query(
+      `SELECT r.id, r.raw::text AS raw FROM microsoft_call_rows m, microsoft_raw_rows_of($1, ARRAY[m.id], ARRAY[m.start_day]) r WHERE m.tenant_id = $1 AND m.id IN ($2, $3) ORDER BY r.id`,
+      [E, 'eeeeeeee-0000-4000-8000-000000000139', 'eeeeeeee-0000-4000-8000-000000000141']);
+    expect(evidence.rows).toEqual([{ id: 'eeeeeeee-0000-4000-8000-000000000139', raw: rows[139].json }, { id: 'eeeeeeee-0000-4000-8000-000000000141', raw: rows[141].json }]);
     const pull = await db.sql.query(`SELECT status, pages, rows_received, rows_rejected, problems FROM microsoft_pulls WHERE tenant_id = $1`, [E]);
-    expect(pull.rows).toEqual([{ status: 'done', pages: 3, rows_received: 250, rows_rejected: 1,
-      problems: [{ page: 2, index: 30, id: 'eeeeeeee-0000-4000-8000-000000000130', reason: 'charge "lots" is not a decimal number' }] }]);
+    expect(pull.rows).toEqual([{ status: 'done', pages: 3, rows_received: 250, rows_rejected: 2,
+      problems: [{ page: 2, index: 30, id: 'eeeeeeee-0000-4000-8000-000000000130', reason: 'charge "lots" is not a decimal number' },
+        { page: 2, index: 40, id: 'eeeeeeee-0000-4000-8000-000000000140', reason: 'userDisplayName holds a NUL character (\\u0000), which PostgreSQL text cannot store' }] }]);
   });
 
   it('stores pages mapped from their bytes (straight in while new, staged on a re-pull) exactly as a saved page is imported', async () => {

@@ -2,7 +2,7 @@ import { parse } from 'lossless-json';
 import { adminExportRow, ADMIN_EXPORT_COLUMNS, resolveAdminExportHeader } from '../../src/microsoft-logs/admin-export-row';
 import { backoffMs, classifyGraphFailure, GraphFailure, isTemporary, retryAfterMs } from '../../src/microsoft-logs/graph-failure';
 import { toStoredRow } from '../../src/microsoft-logs/graph-row';
-import { decimalText, graphTimestamp } from '../../src/microsoft-logs/graph-values';
+import { decimalText, graphTimestamp, holdsNulEscape } from '../../src/microsoft-logs/graph-values';
 import { functionUrl, splitWindow } from '../../src/microsoft-logs/graph-window';
 import { nextSlotDelay } from '../../src/microsoft-logs/rate-limiter';
 
@@ -114,6 +114,10 @@ describe('values', () => {
     ['0.1', '0.1'], ['-12.50', '-12.50'], ['1.5E-7', '0.00000015'], ['12e2', '1200'], ['1.25e+1', '12.5'], ['0.000123456789012345678901', '0.000123456789012345678901'],
   ])('decimal %s -> %s', (text, expected) => expect(decimalText(text, 'charge')).toBe(expected));
   it.each(['abc', '1,5', '', '0x10'])('rejects decimal %j', (text) => expect(() => decimalText(text, 'charge')).toThrow(/charge/));
+  it.each([
+    [String.raw`{"a":"x\u0000"}`, true], [String.raw`{"a":"\u00001"}`, true], [String.raw`{"a":"\\\u0000"}`, true],
+    [String.raw`{"a":"\\u0000"}`, false], [String.raw`{"a":"\\\\u0000"}`, false], [String.raw`{"a":"\u0001"}`, false], ['{"a":"u0000"}', false],
+  ])('finds the escape \\u0000 in %s: %s', (json, expected) => expect(holdsNulEscape(json)).toBe(expected));
   // PostgreSQL's numeric: 131072 digits before the point, 16383 after
   it.each([`0.${'1'.repeat(16_384)}`, '1e-16384', '1e131072', `-${'9'.repeat(131_073)}`])('rejects a decimal numeric cannot hold (%#)', (text) =>
     expect(() => decimalText(text, 'charge')).toThrow(/^charge .* has more digits than PostgreSQL's numeric holds$/));
