@@ -90,6 +90,8 @@ export function makeRowValidator(profile: CarrierFileProfile, indexes: Map<Canon
   };
   const id = (t: string) => {
     if (t.length > MAX_ID_LENGTH) throw new FieldError(`is longer than ${MAX_ID_LENGTH} characters`);
+    // the other columns are parsed into what cannot hold it; a COPY of U+0000 failed the whole file
+    if (t.includes('\u0000')) throw new FieldError('holds a NUL character (U+0000), which PostgreSQL text cannot store');
     return t;
   };
   const instant = (t: string) => parseInstant(t, timestampFormat, timeZone);

@@ -37,6 +37,9 @@ export function adminExportRow(fields: string[], at: Map<string, number>, operat
   const get = (c: (typeof ADMIN_EXPORT_COLUMNS)[number]) => fields[at.get(c)!];
   const raw: Record<string, string> = {};
   for (const c of ADMIN_EXPORT_COLUMNS) raw[c] = get(c) ?? '';
+  // PostgreSQL's text and jsonb cannot hold U+0000 (the line would have failed the whole file)
+  const nul = ADMIN_EXPORT_COLUMNS.find((c) => raw[c].includes('\u0000'));
+  if (nul !== undefined) return { ok: false, reason: `${nul} holds a NUL character (U+0000), which PostgreSQL text cannot store` };
   try {
     const id = cell(get('UsageId'));
     if (id === null) return { ok: false, reason: 'UsageId is empty' };

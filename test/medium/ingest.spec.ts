@@ -72,6 +72,17 @@ describe('ingest on a real PostgreSQL', () => {
     ]);
   });
 
+  it('rejects a record_id or call_id holding U+0000 by line and column, and stores the rest', async () => {
+    await app.get(CarriersService).addCarrier({ id: 'nul', name: 'Nul' });
+    const r = await ingest.ingestFile(write('nul.csv', file(row('N1'), row('N2', { call_id: 'call\u0000N2' }), row('N\u00003', { call_id: 'call-N3' }), row('N4'))), 'nul');
+    expect(r).toMatchObject({ rowsRead: 4, accepted: 2, rejected: 2 });
+    expect((await cdrs('nul')).map((c) => c.record_id)).toEqual(['N1', 'N4']);
+    expect(await errors(r.fileId)).toEqual([
+      { line: 3, column: 'call_id', reason: '"call\\u0000N2" holds a NUL character (U+0000), which PostgreSQL text cannot store' },
+      { line: 4, column: 'record_id', reason: '"N\\u00003" holds a NUL character (U+0000), which PostgreSQL text cannot store' },
+    ]);
+  });
+
   it('stores the same rows and reports the same problems whether the file is read as lines (no quote) or by csv-parse (a quote)', async () => {
     const rows = [
       row('Q1'),

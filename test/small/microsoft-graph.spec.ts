@@ -148,5 +148,11 @@ describe('Graph rows', () => {
     const r = adminExportRow(header.map((h) => values[h] ?? ''), at, 'Fabrikam');
     expect(r).toMatchObject({ ok: true, row: { id: 'u-1', call_id: 'c-1', start_time: '2024-05-01T10:00:00Z', duration_seconds: 61, charge: '0.0123456789', connection_charge: '0', currency: 'EUR', operator: 'Fabrikam' } });
     expect(() => resolveAdminExportHeader(['UsageId', 'Charge'])).toThrow(/lacks Call ID/);
+    // U+0000 in any field (stored or only kept as evidence): refused by name
+    const withNul = { ...values, Capability: 'MCO\u0000PSTN' };
+    expect(adminExportRow(header.map((h) => withNul[h] ?? ''), at, 'Fabrikam')).toEqual({ ok: false, reason: 'Capability holds a NUL character (U+0000), which PostgreSQL text cannot store' });
+  });
+  it('refuse a string holding U+0000, naming the field', () => {
+    expect(toStoredRow(parse('{"id":"x","userDisplayName":"a\\u0000b"}'), 'pstn')).toEqual({ ok: false, reason: 'userDisplayName holds a NUL character (\\u0000), which PostgreSQL text cannot store' });
   });
 });
