@@ -92,6 +92,8 @@ export function makeRowValidator(profile: CarrierFileProfile, indexes: Map<Canon
     if (t.length > MAX_ID_LENGTH) throw new FieldError(`is longer than ${MAX_ID_LENGTH} characters`);
     // the other columns are parsed into what cannot hold it; a COPY of U+0000 failed the whole file
     if (t.includes('\u0000')) throw new FieldError('holds a NUL character (U+0000), which PostgreSQL text cannot store');
+    // what a byte that is not UTF-8 is read as: the id is not what the carrier wrote
+    if (t.includes('\uFFFD')) throw new FieldError('holds U+FFFD, the mark of bytes that are not UTF-8 (the file must be UTF-8)');
     return t;
   };
   const instant = (t: string) => parseInstant(t, timestampFormat, timeZone);

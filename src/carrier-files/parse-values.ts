@@ -28,6 +28,7 @@ function isLeap(y: number): boolean {
 }
 
 function checkCalendar(y: number, mo: number, d: number, h: number, mi: number, s: number): void {
+  if (y < 1) throw new FieldError('year 0000 is out of range'); // PostgreSQL's text input has no year 0
   if (mo < 1 || mo > 12) throw new FieldError(`month ${mo} is out of range`);
   const dim = mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1];
   if (d < 1 || d > dim) throw new FieldError(`day ${d} does not exist in ${y}-${String(mo).padStart(2, '0')}`);
@@ -91,6 +92,9 @@ function instant(wallMs: number, micros: number, offsetMinutes: number | null, z
   if (offsetMinutes !== null) utcMs = wallMs - offsetMinutes * 60000;
   else if (zone) utcMs = wallToUtcMs(zone, wallMs);
   else throw new FieldError('has no time zone (add Z or an offset, or set timeZone in the profile)');
+  // an offset or zone can carry 0001-01-01 or 9999-12-31 out of the years PostgreSQL's text input reads
+  const year = new Date(utcMs).getUTCFullYear();
+  if (!(year >= 1 && year <= 9999)) throw new FieldError('is outside the years 0001 to 9999 in UTC');
   // the text from the milliseconds and the microseconds apart: far from 1970 (before 1685, after
   // 2255) microseconds since the epoch are past 2^53, and a double would lose the last digits
   return { epochMicros: utcMs * 1000 + micros, iso: `${new Date(utcMs).toISOString().slice(0, 23)}${String(micros).padStart(3, '0')}Z` };
@@ -131,7 +135,7 @@ function utcIso(t: string): string | null {
   const y = twoDigitsAt(t, 0) * 100 + twoDigitsAt(t, 2);
   const mo = twoDigitsAt(t, 5);
   const d = twoDigitsAt(t, 8);
-  if (mo < 1 || mo > 12 || d < 1 || d > (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1])) return null;
+  if (y === 0 || mo < 1 || mo > 12 || d < 1 || d > (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1])) return null;
   if (twoDigitsAt(t, 11) > 23 || twoDigitsAt(t, 14) > 59 || twoDigitsAt(t, 17) > 59) return null;
   const frac = n > 20 ? t.slice(20, Math.min(n - 1, 26)) : '';
   return `${t.slice(0, 19)}.${frac.length === 6 ? frac : (frac + '000000').slice(0, 6)}Z`;

@@ -42,7 +42,11 @@ export function parseInstant(text: string, assumeUtc = false): Instant {
   const utc = new Date(0);
   utc.setUTCFullYear(y, mo - 1, d); // setUTCFullYear keeps years 0-99 as written (Date.UTC would not)
   utc.setUTCHours(h, mi, s, Number(fraction.slice(0, 3)));
-  return { ms: utc.getTime() - offsetMinutes * 60000, micros: Number(fraction.slice(3, 6)) };
+  const ms = utc.getTime() - offsetMinutes * 60000;
+  // an offset can carry 0001-01-01 or 9999-12-31 out of the years PostgreSQL's text input reads (and formatInstant writes)
+  const year = new Date(ms).getUTCFullYear();
+  if (year < 1 || year > 9999) throw new ValueError(`${JSON.stringify(text)} is outside the years 0001 to 9999 in UTC`);
+  return { ms, micros: Number(fraction.slice(3, 6)) };
 }
 
 /** UTC text with `Z`, microseconds kept: `2024-05-01T10:00:00.123456Z` (or without a fraction when zero). */

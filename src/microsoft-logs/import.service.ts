@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
 import { CarriersService } from '../carriers/carriers.service';
 import { TenantEntity } from '../carriers/tenant.entity';
 import { ErrorCode, invalidInput, notFound, OcreconError } from '../common/ocrecon-error';
@@ -645,6 +646,11 @@ async function mapBatch(
       // the line holds no line feed (the reader splits on them): its text is the raw line as it is
       if (direct) endDirectRow(copy, raw, buf, rowFrom, rowTo, batch.rawBatch, batch.valid);
       else endStagedRow(copy, buf, rowFrom, rowTo);
+      continue;
+    }
+    if (!isUtf8(buf.subarray(start, end))) {
+      // decoding would put U+FFFD in place of the bad bytes: neither the row nor its evidence as received
+      problem(bytes.number, 'is not valid UTF-8');
       continue;
     }
     const line: NdjsonLine = { text: buf.toString('utf8', start, end), number: bytes.number };

@@ -83,6 +83,20 @@ describe('ingest on a real PostgreSQL', () => {
     ]);
   });
 
+  it('rejects an id that is not UTF-8 (a Latin-1 byte) by line and column rather than store it changed', async () => {
+    await app.get(CarriersService).addCarrier({ id: 'latin', name: 'Latin' });
+    const text = file(row('L1', { call_id: 'call-L1-caf\u00e9' }), row('L2', { call_id: 'call-L2-cafX' }));
+    const bytes = Buffer.from(text, 'utf8');
+    const at = bytes.indexOf('cafX');
+    bytes[at + 3] = 0xe9; // é in Latin-1: not UTF-8
+    const path = join(dir, 'latin.csv');
+    writeFileSync(path, bytes);
+    const r = await ingest.ingestFile(path, 'latin');
+    expect(r).toMatchObject({ rowsRead: 2, accepted: 1, rejected: 1 });
+    expect((await db.sql.query(`SELECT call_id FROM carrier_cdrs WHERE carrier_id = 'latin'`)).rows).toEqual([{ call_id: 'call-L1-caf\u00e9' }]);
+    expect(await errors(r.fileId)).toEqual([{ line: 3, column: 'call_id', reason: '"call-L2-caf\uFFFD" holds U+FFFD, the mark of bytes that are not UTF-8 (the file must be UTF-8)' }]);
+  });
+
   it('stores the same rows and reports the same problems whether the file is read as lines (no quote) or by csv-parse (a quote)', async () => {
     const rows = [
       row('Q1'),

@@ -346,7 +346,7 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
     expect(rows.rows).toEqual([{ id: 'after-dup', call_id: 'c-after-dup', charge: '1' }, { id: 'dup-key', call_id: 'second', charge: '2.50000000000000000001' }]);
   });
 
-  it('stores long money exactly and rejects, by line and field, an amount with more digits than numeric holds and text holding U+0000 (the rest of the file loads)', async () => {
+  it('stores long money exactly and rejects, by line and field, an amount with more digits than numeric holds, text holding U+0000 and a line that is not UTF-8 (the rest of the file loads)', async () => {
     const long = `0.${'1234567890'.repeat(200)}`; // 2000 fraction digits: beyond the byte path, still a numeric
     const lines = [
       pstn('money-long', `"charge":${long},"startDateTime":"2026-03-03T10:00:00Z"`),
@@ -354,11 +354,13 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
       pstn('money-after', '"charge":12.50,"startDateTime":"2026-03-03T10:00:00Z"'),
       pstn('nul-text', '"userDisplayName":"Bob\\u0000","startDateTime":"2026-03-03T10:00:00Z"'), // text cannot hold U+0000 either
     ];
-    writeFileSync(join(dir, 'long-money.ndjson'), lines.join('\n'));
+    const latin = Buffer.from(pstn('not-utf8', '"userDisplayName":"Ren\u00e9","startDateTime":"2026-03-03T10:00:00Z"'), 'latin1'); // é as one byte
+    writeFileSync(join(dir, 'long-money.ndjson'), Buffer.concat([Buffer.from(lines.join('\n') + '\n'), latin]));
     const r = await imports.importFile(join(dir, 'long-money.ndjson'), OTHER);
-    expect(r).toMatchObject({ rowsRead: 4, inserted: 2, rejected: 2, problems: [
+    expect(r).toMatchObject({ rowsRead: 5, inserted: 2, rejected: 3, problems: [
       { line: 2, reason: expect.stringMatching(/^charge "0\.1+…" has more digits than PostgreSQL's numeric holds$/) },
       { line: 4, reason: 'userDisplayName holds a NUL character (\\u0000), which PostgreSQL text cannot store' },
+      { line: 5, reason: 'is not valid UTF-8' }, // decoded, the row and its evidence would not be what was sent
     ] });
     const rows = await db.sql.query(`SELECT id, charge::text AS charge FROM microsoft_call_rows WHERE tenant_id = $1 AND id IN ('money-long', 'money-after') ORDER BY id`, [OTHER]);
     expect(rows.rows).toEqual([{ id: 'money-after', charge: '12.50' }, { id: 'money-long', charge: long }]);

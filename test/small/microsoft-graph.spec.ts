@@ -107,7 +107,8 @@ describe('values', () => {
     expect(graphTimestamp(text, 'startDateTime')).toBe(expected);
   });
   // year 0: PostgreSQL's text input refuses it (a COPY of it failed the whole import)
-  it.each(['2024-13-01T00:00:00Z', '2024-05-01 10:00', 'yesterday', '2023-02-29T00:00:00Z', '0000-06-01T00:00:00Z', '0000-06-01T02:00:00+02:00'])('rejects timestamp %s', (text) => {
+  it.each(['2024-13-01T00:00:00Z', '2024-05-01 10:00', 'yesterday', '2023-02-29T00:00:00Z', '0000-06-01T00:00:00Z', '0000-06-01T02:00:00+02:00',
+    '9999-12-31T23:59:59-05:00', '0001-01-01T00:30:00+01:00'])('rejects timestamp %s', (text) => {
     expect(() => graphTimestamp(text, 'startDateTime')).toThrow(/startDateTime/);
   });
   it.each([
@@ -149,7 +150,7 @@ describe('Graph rows', () => {
     expect(r).toMatchObject({ ok: true, row: { id: 'u-1', call_id: 'c-1', start_time: '2024-05-01T10:00:00Z', duration_seconds: 61, charge: '0.0123456789', connection_charge: '0', currency: 'EUR', operator: 'Fabrikam' } });
     expect(() => resolveAdminExportHeader(['UsageId', 'Charge'])).toThrow(/lacks Call ID/);
     // U+0000 in any field (stored or only kept as evidence): refused by name
-    const withNul = { ...values, Capability: 'MCO\u0000PSTN' };
+    const withNul: Record<string, string> = { ...values, Capability: 'MCO\u0000PSTN' };
     expect(adminExportRow(header.map((h) => withNul[h] ?? ''), at, 'Fabrikam')).toEqual({ ok: false, reason: 'Capability holds a NUL character (U+0000), which PostgreSQL text cannot store' });
   });
   it('refuse a string holding U+0000, naming the field', () => {

@@ -30,6 +30,12 @@ describe('parseInstant', () => {
     ['2026-11-01T10:00:00+15:00', 'iso', null, /offset/],
     ['yesterday', 'iso', null, /ISO 8601/],
     ['1/12/2026 12:00:00', 'DD/MM/YYYY HH:mm:ss', 'UTC', /timestampFormat/],
+    // PostgreSQL's text input reads the years 0001 to 9999 (a COPY of another failed the whole file)
+    ['0000-06-01T10:00:00Z', 'iso', null, /year 0000/],
+    ['0000-06-01T10:00:00.5Z', 'iso', null, /year 0000/],
+    ['9999-12-31T23:00:00-05:00', 'iso', null, /outside the years 0001 to 9999 in UTC/],
+    ['0001-01-01T00:30:00+01:00', 'iso', null, /outside the years 0001 to 9999 in UTC/],
+    ['31/12/9999 23:00:00', 'DD/MM/YYYY HH:mm:ss', 'America/New_York', /outside the years 0001 to 9999 in UTC/],
   ])('rejects %s', (text, format, zone, reason) => {
     expect(() => parseInstant(text, format, zone)).toThrow(reason);
     expect(() => parseInstant(text, format, zone)).toThrow(FieldError);
