@@ -1,3 +1,5 @@
+import { GUID } from '../common/guid';
+
 /**
  * Pure parsers for the fields of a carrier CDR file. Each returns the normalised text that goes to
  * PostgreSQL (exact decimals as text, instants as UTC ISO 8601 with microseconds) or throws a
@@ -251,7 +253,6 @@ export function parseCurrency(text: string): string {
   return upper;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function parseGuid(text: string): string {
   if (!GUID.test(text)) throw new FieldError('is not a tenant GUID such as 0d7d6f3a-1c2b-4f5e-9a8b-7c6d5e4f3a2b');
   return text.toLowerCase();

@@ -4,6 +4,7 @@ import { invalidInput, notFound } from '../common/ocrecon-error';
 import { CarrierEntity } from './carrier.entity';
 import { CarriersRepository } from './carriers.repository';
 import { Cloud, CLOUDS, TenantEntity } from './tenant.entity';
+import { GUID } from '../common/guid';
 
 export interface AddCarrierInput {
   id: string;
@@ -23,7 +24,6 @@ export interface AddTenantInput {
 }
 
 const CARRIER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function nonNegativeDecimal(key: string, text: string, scale: number): Dec {
   if (!/^\d+(\.\d+)?$/.test(text)) throw invalidInput(`${key} must be a non-negative decimal, got ${JSON.stringify(text)}`);
@@ -83,7 +83,9 @@ export class CarriersService {
     return this.carriers.listTenants(carrierId);
   }
 
-  findTenantLinks(tenantId: string): Promise<TenantEntity[]> {
+  /** The registrations of a tenant (none: not registered); a tenant id that is not a GUID is the caller's mistake, said so. */
+  async findTenantLinks(tenantId: string): Promise<TenantEntity[]> {
+    if (!GUID.test(tenantId)) throw invalidInput(`tenant ${JSON.stringify(tenantId)} is not a GUID`);
     return this.carriers.findTenantLinks(tenantId.toLowerCase());
   }
 }

@@ -1,9 +1,10 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { BatchRepository } from '../batch/batch.repository';
 import { NightlySummary, NightlyService } from '../batch/nightly.service';
-import { notFound } from '../common/ocrecon-error';
+import { invalidInput, notFound } from '../common/ocrecon-error';
 import { ShutdownSignal } from '../common/shutdown';
 import { printResult } from './output';
+import { GUID } from '../common/guid';
 
 /** The one-screen summary of a night, for people (the JSON has every detail). */
 export function describeNight(s: NightlySummary): string {
@@ -59,8 +60,8 @@ export class RunsCommand extends CommandRunner {
   }
 
   async run(_: string[], o: { limit?: string; id?: string; json?: boolean }): Promise<void> {
-    if (o.id) {
-      const run = await this.batch.findRun(o.id);
+    if (o.id !== undefined) {
+      const run = GUID.test(o.id) ? await this.batch.findRun(o.id) : null;
       if (!run) throw notFound(`no nightly run ${o.id}`);
       const steps = await this.batch.runSteps(run.id);
       printResult({ ...run, steps }, o.json, () =>
@@ -68,7 +69,9 @@ export class RunsCommand extends CommandRunner {
           ...steps.map((s) => `  ${s.carrierId} ${s.day} ${s.step}: ${s.status}${s.attempts > 1 ? ` after ${s.attempts} attempts` : ''}${s.error ? ` — ${s.error}` : ''}`)].join('\n'));
       return;
     }
-    const runs = await this.batch.listRuns(Number(o.limit ?? 20));
+    const limit = o.limit === undefined ? 20 : Number(o.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw invalidInput(`--limit must be a whole number of runs (1 or more), got ${JSON.stringify(o.limit)}`);
+    const runs = await this.batch.listRuns(limit);
     printResult(runs, o.json, () =>
       runs.map((r) => `${r.id}  ${r.runDate}  ${r.trigger.padEnd(8)} ${r.status.padEnd(11)} ${r.startedAt.toISOString()}  ${r.finishedAt ? `${((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000).toFixed(1)} s` : 'running'}`).join('\n') || '(no runs)');
   }

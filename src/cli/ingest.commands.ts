@@ -6,6 +6,7 @@ import { csvCell, printResult, writeOut } from './output';
 import { createProgress } from './progress';
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { GUID } from '../common/guid';
 
 @Command({ name: 'ingest', arguments: '<file>', description: 'load a carrier CDR file' })
 export class IngestCommand extends CommandRunner {
@@ -48,7 +49,7 @@ export class IngestErrorsCommand extends CommandRunner {
   }
 
   async run([fileId]: string[]): Promise<void> {
-    if (!/^[0-9a-f-]{36}$/i.test(fileId) || !(await this.files.findFile(fileId))) throw notFound(`no ingested file ${fileId}`);
+    if (!GUID.test(fileId) || !(await this.files.findFile(fileId))) throw notFound(`no ingested file ${fileId}`);
     process.stdout.write('line,column,reason\n');
     for await (const page of this.files.streamErrors(fileId)) {
       await writeOut(page.map((e) => `${e.line},${csvCell(e.column)},${csvCell(e.reason)}\n`).join(''));

@@ -59,6 +59,10 @@ describe('ocrecon CLI: registry and ingest', () => {
     [['tenants', 'add', TENANT, '--carrier', 'ghost'], /^ocrecon: carrier ghost is not registered/],
     [['carriers', 'add', 'x', '--name', 'X', '--charge-tolerance', '-1'], /^ocrecon: charge tolerance must be a non-negative decimal/],
     [['ingest-errors', '00000000-0000-0000-0000-000000000000'], /^ocrecon: no ingested file/],
+    [['ingest-errors', 'not-a-file-id'], /^ocrecon: no ingested file not-a-file-id\n$/],
+    // a tenant id that is not a GUID is said so, not left to PostgreSQL's uuid input
+    [['import-microsoft', 'x.ndjson', '--tenant', 'not-a-guid'], /^ocrecon: tenant "not-a-guid" is not a GUID\n$/],
+    [['pull', '--tenant', 'not-a-guid', '--from', '2026-11-01', '--to', '2026-11-02'], /^ocrecon: tenant "not-a-guid" is not a GUID\n$/],
   ])('fails with one line and exit 1: %j', async (args, message) => {
     const r = await runCli(args as string[], env);
     expect(r.code).toBe(1);

@@ -125,6 +125,9 @@ describe('ocrecon nightly', () => {
     expect(list[0]).toMatchObject({ status: 'succeeded', runDate: D, trigger: 'manual' });
     const shown = await runCli(['runs', '--id', list[0].id], env);
     expect(shown.stdout).toMatch(new RegExp(`fab ${D} reconcile: succeeded`));
+    // a mistyped id or limit is the user's mistake, said in one line
+    expect(await runCli(['runs', '--id', 'not-a-run'], env)).toMatchObject({ code: 1, stderr: 'ocrecon: no nightly run not-a-run\n' });
+    expect(await runCli(['runs', '--limit', 'ten'], env)).toMatchObject({ code: 1, stderr: 'ocrecon: --limit must be a whole number of runs (1 or more), got "ten"\n' });
   });
 
   it('stops on SIGTERM without waiting out Graph, leaving nothing half-done, and the next run resumes', async () => {
