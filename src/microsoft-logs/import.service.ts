@@ -157,7 +157,8 @@ export class ImportMicrosoftService {
     } catch (error) {
       throw invalidInput(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    const first = firstLine?.trimStart()[0];
+    if (firstLine === null) throw invalidInput(`${basename(path)} is empty (nothing but blank lines)`);
+    const first = firstLine.trimStart()[0];
     if (first !== '{' && first !== '[') return this.importAdminCsv(path, tenant, forced, await this.exportOperator(tenant, links.map((l) => l.carrierId), operator), options);
     if (operator !== undefined) throw invalidInput(`--operator applies to the admin-center export only: ${basename(path)} holds Graph rows, which name their operator`);
     if (!isRowLine(firstLine!) && size <= DOCUMENT_LIMIT) {

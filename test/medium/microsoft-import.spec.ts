@@ -272,6 +272,14 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
     direct.mockRestore();
   });
 
+  it('says a file of nothing but blank lines is empty', async () => {
+    writeFileSync(join(dir, 'blank.ndjson'), '   \n\n\t\n');
+    writeFileSync(join(dir, 'nothing.ndjson'), '');
+    for (const name of ['blank.ndjson', 'nothing.ndjson']) {
+      await expect(imports.importFile(join(dir, name), OTHER)).rejects.toThrow(`${name} is empty (nothing but blank lines)`);
+    }
+  });
+
   it('leaves neither rows nor evidence when it fails: the raw batches written on their own connection are rolled back, or deleted once committed', async () => {
     const repository = app.get(MicrosoftLogsRepository);
     const row = (i: number) => pstn(`f-${i}`, `"charge":0.5,"startDateTime":"2026-03-03T10:00:00.1234567Z"`);
