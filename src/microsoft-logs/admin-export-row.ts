@@ -40,6 +40,9 @@ export function adminExportRow(fields: string[], at: Map<string, number>, operat
   // PostgreSQL's text and jsonb cannot hold U+0000 (the line would have failed the whole file)
   const nul = ADMIN_EXPORT_COLUMNS.find((c) => raw[c].includes('\u0000'));
   if (nul !== undefined) return { ok: false, reason: `${nul} holds a NUL character (U+0000), which PostgreSQL text cannot store` };
+  // what bytes that are not UTF-8 are read as (an export saved again as Windows-1252, say): the line is not what Microsoft wrote
+  const replaced = ADMIN_EXPORT_COLUMNS.find((c) => raw[c].includes('\uFFFD'));
+  if (replaced !== undefined) return { ok: false, reason: `${replaced} holds U+FFFD, the mark of bytes that are not UTF-8 (the export must be UTF-8)` };
   try {
     const id = cell(get('UsageId'));
     if (id === null) return { ok: false, reason: 'UsageId is empty' };

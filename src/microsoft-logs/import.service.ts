@@ -163,7 +163,10 @@ export class ImportMicrosoftService {
     if (operator !== undefined) throw invalidInput(`--operator applies to the admin-center export only: ${basename(path)} holds Graph rows, which name their operator`);
     if (!isRowLine(firstLine!) && size <= DOCUMENT_LIMIT) {
       // A saved Graph response (a page, or an array of pages or rows): a few thousand rows at most.
-      const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
+      const bytes = await readFile(path);
+      // decoding would put U+FFFD in place of bytes that are not UTF-8: the rows and their evidence would not be what was saved
+      if (!isUtf8(bytes)) throw invalidInput(`${basename(path)} is not valid UTF-8 (a saved Graph response is)`);
+      const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
       let doc: unknown;
       try {
         doc = parseJson(text);

@@ -272,6 +272,14 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
     direct.mockRestore();
   });
 
+  it('refuses a saved Graph response that is not UTF-8, naming the file', async () => {
+    const page = Buffer.from(`{"value":[${pstn('doc-latin', '"userDisplayName":"Ren\u00e9"')}]}`, 'latin1'); // é as one byte
+    writeFileSync(join(dir, 'latin-page.json'), page);
+    await expect(imports.importFile(join(dir, 'latin-page.json'), OTHER)).rejects.toThrow('latin-page.json is not valid UTF-8 (a saved Graph response is)');
+    const rows = await db.sql.query(`SELECT count(*)::int AS n FROM microsoft_call_rows WHERE tenant_id = $1 AND id = 'doc-latin'`, [OTHER]);
+    expect(rows.rows[0].n).toBe(0);
+  });
+
   it('says a file of nothing but blank lines is empty', async () => {
     writeFileSync(join(dir, 'blank.ndjson'), '   \n\n\t\n');
     writeFileSync(join(dir, 'nothing.ndjson'), '');

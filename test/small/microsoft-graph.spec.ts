@@ -152,6 +152,8 @@ describe('Graph rows', () => {
     // U+0000 in any field (stored or only kept as evidence): refused by name
     const withNul: Record<string, string> = { ...values, Capability: 'MCO\u0000PSTN' };
     expect(adminExportRow(header.map((h) => withNul[h] ?? ''), at, 'Fabrikam')).toEqual({ ok: false, reason: 'Capability holds a NUL character (U+0000), which PostgreSQL text cannot store' });
+    const withReplacement: Record<string, string> = { ...values, 'User Display Name': 'Ren\uFFFD' }; // a Windows-1252 é, read as UTF-8
+    expect(adminExportRow(header.map((h) => withReplacement[h] ?? ''), at, 'Fabrikam')).toEqual({ ok: false, reason: 'User Display Name holds U+FFFD, the mark of bytes that are not UTF-8 (the export must be UTF-8)' });
   });
   it('refuse a string holding U+0000, naming the field', () => {
     expect(toStoredRow(parse('{"id":"x","userDisplayName":"a\\u0000b"}'), 'pstn')).toEqual({ ok: false, reason: 'userDisplayName holds a NUL character (\\u0000), which PostgreSQL text cannot store' });
