@@ -242,6 +242,8 @@ export function parseDuration(text: string, unit: 's' | 'ms' | 'hh:mm:ss', separ
   const m = /^(\d{1,6}):([0-5]\d):([0-5]\d)(?:[.,](\d{1,12}))?$/.exec(text);
   if (!m) throw new FieldError('is not a duration hh:mm:ss');
   const whole = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+  // duration_seconds holds 9 digits before the point, as the other units are held to (past it the COPY failed the whole file)
+  if (whole > 999_999_999) throw new FieldError('is too large (at most 999999999 seconds)');
   const frac = (m[4] ?? '').replace(/0+$/, '');
   if (frac.length > 3) throw new FieldError('has more than 3 decimals');
   return frac ? `${whole}.${frac}` : String(whole);

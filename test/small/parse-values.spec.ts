@@ -82,6 +82,8 @@ describe('parseDecimal and parseDuration', () => {
     ['0', 'ms', '.', '0'],
     ['01:02:03', 'hh:mm:ss', '.', '3723'],
     ['00:00:03.25', 'hh:mm:ss', '.', '3.25'],
+    ['277777:46:39', 'hh:mm:ss', '.', '999999999'], // the most duration_seconds holds
+    ['999999999999', 'ms', '.', '999999999.999'],
   ] as const)('duration %s (%s) is %s seconds', (text, unit, sep, out) => {
     expect(parseDuration(text, unit, sep)).toBe(out);
   });
@@ -94,6 +96,9 @@ describe('parseDecimal and parseDuration', () => {
     ['1.5', 'ms', /more than 0 decimals/],
     ['1:2:3', 'hh:mm:ss', /hh:mm:ss/],
     ['00:61:00', 'hh:mm:ss', /hh:mm:ss/],
+    ['277777:46:40', 'hh:mm:ss', /too large/], // one second past numeric(12,3): the COPY failed the whole file
+    ['999999:00:00', 'hh:mm:ss', /too large/],
+    ['1000000000', 's', /too large/],
   ] as const)('duration %s (%s) is rejected', (text, unit, reason) => {
     expect(() => parseDuration(text, unit, '.')).toThrow(reason);
   });
