@@ -1,4 +1,4 @@
-import { StoredCallRow } from './graph-row';
+import { MAX_ID_BYTES, StoredCallRow } from './graph-row';
 import { decimalText, formatInstant, integerText, parseInstant, ValueError } from './graph-values';
 
 /** The columns of the Teams admin center's `PSTN.calls.<date>.csv` export; UsageId is the row id. */
@@ -46,6 +46,7 @@ export function adminExportRow(fields: string[], at: Map<string, number>, operat
   try {
     const id = cell(get('UsageId'));
     if (id === null) return { ok: false, reason: 'UsageId is empty' };
+    if (Buffer.byteLength(id) > MAX_ID_BYTES) return { ok: false, reason: `UsageId is longer than ${MAX_ID_BYTES} bytes` };
     const duration = cell(get('Duration Seconds'));
     const fee = cell(get('Connection Fee'));
     const charge = cell(get('Charge'));

@@ -1,5 +1,6 @@
 import { RAW_LINE, upsertCallRowsSql } from './call-row-columns';
 import { START_DAY_SQL } from './microsoft-call-row.entity';
+import { MAX_ID_BYTES } from './graph-row';
 
 /**
  * Graph rows mapped to microsoft_call_rows by PostgreSQL itself, set-based, from their JSON text
@@ -59,7 +60,7 @@ const PSTN_TEXTS = ['call_id_pstn', 'currency', 'destination_context', 'destinat
   'operator', 'call_duration_source', 'tenant_country_code', 'usage_country_code'];
 
 /** True when the SQL mapping of row `j` (source `src`) is exactly toStoredRow's. */
-const FAST = `jt = 'object' AND id_type = 'string' AND ascii(id) BETWEEN 33 AND 126
+const FAST = `jt = 'object' AND id_type = 'string' AND ascii(id) BETWEEN 33 AND 126 AND octet_length(id) <= ${MAX_ID_BYTES}
   AND ${COMMON_TEXTS.map(isText).join(' AND ')}
   AND ${isInstant('start_text')} AND ${isInstant('end_text')} AND ${isInteger('duration_text')}
   AND CASE WHEN src = 'pstn' THEN ${PSTN_TEXTS.map(isText).join(' AND ')} AND ${isDecimal('charge_text')} AND ${isDecimal('connection_charge_text')}

@@ -54,6 +54,12 @@ export type RowResult = { ok: true; row: StoredCallRow } | { ok: false; reason: 
 
 type Obj = Record<string, unknown>;
 
+/**
+ * The longest id kept (Graph's are 36-character GUIDs): the key's index entry, and a discrepancy's
+ * natural key holding it with a carrier record id, must stay within a B-tree entry (2704 bytes).
+ */
+export const MAX_ID_BYTES = 512;
+
 /** Text of a JSON value that must be a string (enum values are kept whatever they are). */
 function str(row: Obj, field: string): string | null {
   const v = row[field];
@@ -106,6 +112,7 @@ export function toStoredRow(value: unknown, source: MicrosoftSource): RowResult 
   try {
     const id = str(row, 'id');
     if (id === null || id.trim() === '') return { ok: false, reason: 'id is missing' };
+    if (Buffer.byteLength(id) > MAX_ID_BYTES) return { ok: false, reason: `id is longer than ${MAX_ID_BYTES} bytes` };
     const pstn = source === 'pstn';
     return {
       ok: true,

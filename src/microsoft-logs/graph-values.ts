@@ -133,3 +133,10 @@ export function integerText(text: string, field: string): number {
 
 /** JSON text holding the escape \u0000 (after an even run of backslashes, or none), which PostgreSQL's jsonb and text cannot take. */
 export const holdsNulEscape = (json: string): boolean => /(?<!\\)(?:\\\\)*\\u0000/.test(json);
+
+/**
+ * JSON text PostgreSQL cannot read as jsonb: the escape \u0000, or a run of 1000 digits or more (jsonb
+ * reads each number as a numeric, whose limits are 131072 digits before the point and 16383 after;
+ * 1000 is far from them and from any Graph value, and a long run inside a string only costs the slower path).
+ */
+export const jsonbRefuses = (json: string): boolean => holdsNulEscape(json) || /\d{1000}/.test(json);

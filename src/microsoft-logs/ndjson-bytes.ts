@@ -1,6 +1,7 @@
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, putBoolField, putInt4Field, putInt8Field, putNullField, putNumericField, putTextField, putTimestampField } from '../database/copy-binary';
 import { IdHashes, Utf8Bytes } from './copy-buffers';
 import { MicrosoftSource } from './microsoft-call-row.entity';
+import { MAX_ID_BYTES } from './graph-row';
 import { DIRECT_ROUTING, DirectRowHead, READ } from './ndjson-row';
 
 /**
@@ -384,7 +385,7 @@ function putBoolean(at: number): boolean {
 
 /** The id: a string of ASCII characters, not only spaces (the string path reports or hashes any other). */
 function plainId(b: Uint8Array): boolean {
-  if (kind[ID] !== STR) return false;
+  if (kind[ID] !== STR || to[ID] - from[ID] > MAX_ID_BYTES) return false; // a long id: the string path rejects it
   let blank = true;
   for (let i = from[ID]; i < to[ID]; i++) {
     const c = b[i];

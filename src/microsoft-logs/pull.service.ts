@@ -8,7 +8,7 @@ import { TransactionRunner } from '../database/transaction';
 import { checkNotStopped, GraphTenantClient, PullStopped, TenantPullError } from './graph-client';
 import { GraphConnector } from './graph-connector';
 import { toDialoutAggregate, toStoredRow, StoredCallRow, StoredDialoutAggregate } from './graph-row';
-import { holdsNulEscape, ValueError } from './graph-values';
+import { holdsNulEscape, jsonbRefuses, ValueError } from './graph-values';
 import { functionUrl, parseWindowBound, PULL_SOURCES, PullSource, splitWindow, Window, zText } from './graph-window';
 import { BatchBuffers } from './copy-buffers';
 import { MicrosoftSource } from './microsoft-call-row.entity';
@@ -210,8 +210,8 @@ export class PullService implements OnApplicationShutdown {
           const outline = await client.getPageText(url, signal);
           if (outline.rows === null) throw new TenantPullError(tenantId, false, `tenant ${tenantId}: Graph's answer to ${url.split('(')[0]} has no value array`);
           const mapped = await bytePages!.store(pull.id, outline.text, outline.nextLink);
-          // jsonb refuses a \u0000 anywhere in the page: such a page is parsed here (toStoredRow refuses the row holding it)
-          const fast = mapped ?? (holdsNulEscape(outline.text) ? null : await this.logs.upsertPage(tenantId, source, pull.id, outline.text, outline.nextLink));
+          // a page jsonb cannot read (\u0000, a number past numeric's digits) is parsed here: toStoredRow refuses the row holding it
+          const fast = mapped ?? (jsonbRefuses(outline.text) ? null : await this.logs.upsertPage(tenantId, source, pull.id, outline.text, outline.nextLink));
           if (fast && fast.slow.length === 0) ({ received, nextLink, stored } = { received: outline.rows, nextLink: outline.nextLink, stored: { ...fast, rejected: 0 } });
           else ({ received, nextLink, stored } = await this.storeParsedPage(client, url, source, pull.id, page, fromIso, toIso, outline.text));
         }

@@ -369,14 +369,16 @@ describe('import-microsoft: NDJSON mapped by PostgreSQL = the same rows mapped b
       pstn('money-too-long', `"charge":0.${'1'.repeat(16_384)},"startDateTime":"2026-03-03T10:00:00Z"`),
       pstn('money-after', '"charge":12.50,"startDateTime":"2026-03-03T10:00:00Z"'),
       pstn('nul-text', '"userDisplayName":"Bob\\u0000","startDateTime":"2026-03-03T10:00:00Z"'), // text cannot hold U+0000 either
+      pstn('k'.repeat(513), '"startDateTime":"2026-03-03T10:00:00Z"'), // an index entry holds about 2700 bytes: ids are kept to 512
     ];
     const latin = Buffer.from(pstn('not-utf8', '"userDisplayName":"Ren\u00e9","startDateTime":"2026-03-03T10:00:00Z"'), 'latin1'); // é as one byte
     writeFileSync(join(dir, 'long-money.ndjson'), Buffer.concat([Buffer.from(lines.join('\n') + '\n'), latin]));
     const r = await imports.importFile(join(dir, 'long-money.ndjson'), OTHER);
-    expect(r).toMatchObject({ rowsRead: 5, inserted: 2, rejected: 3, problems: [
+    expect(r).toMatchObject({ rowsRead: 6, inserted: 2, rejected: 4, problems: [
       { line: 2, reason: expect.stringMatching(/^charge "0\.1+…" has more digits than PostgreSQL's numeric holds$/) },
       { line: 4, reason: 'userDisplayName holds a NUL character (\\u0000), which PostgreSQL text cannot store' },
-      { line: 5, reason: 'is not valid UTF-8' }, // decoded, the row and its evidence would not be what was sent
+      { line: 5, reason: 'id is longer than 512 bytes' },
+      { line: 6, reason: 'is not valid UTF-8' }, // decoded, the row and its evidence would not be what was sent
     ] });
     const rows = await db.sql.query(`SELECT id, charge::text AS charge FROM microsoft_call_rows WHERE tenant_id = $1 AND id IN ('money-long', 'money-after') ORDER BY id`, [OTHER]);
     expect(rows.rows).toEqual([{ id: 'money-after', charge: '12.50' }, { id: 'money-long', charge: long }]);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { INestApplicationContext } from '@nestjs/common';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -134,9 +135,14 @@ describe('Microsoft logs: pull and import services', () => {
     // PostgreSQL text (and jsonb) cannot hold U+0000: the row is refused by name, the page still stored
     rows[140] = { ...rows[140], json: rows[140].json.replace(/"userDisplayName":"[^"]*"/, '"userDisplayName":"Bob\\u0000"') };
     expect(rows[140].json).toContain('Bob\\u0000');
+    // an id past 512 bytes (its index entry would not fit) and money past 1000 digits leave PostgreSQL's mapping for toStoredRow
+    // (the long id on the first page, which PostgreSQL maps; the long money makes the third one parsed here whole, as \u0000 does the second)
+    const longId = Array.from({ length: 47 }, (_, k) => createHash('sha256').update(String(k)).digest('hex')).join('').slice(0, 3000); // incompressible
+    rows[90] = { ...rows[90], json: rows[90].json.replace(/"id":"[^"]*"/, `"id":"${longId}"`) };
+    rows[220] = { ...rows[220], json: rows[220].json.replace(/"charge":[^,]+/, `"charge":0.${'1'.repeat(20_000)}`) };
     small.setTenant(E, { pstn: rows });
     const r = await pullService(small).pullWindow({ tenantId: E, from: '2025-01-01', to: '2025-01-02', source: 'pstn' });
-    expect(r.sources.pstn).toMatchObject({ pages: 3, received: 250, inserted: 248, rejected: 2 });
+    expect(r.sources.pstn).toMatchObject({ pages: 3, received: 250, inserted: 246, rejected: 4 });
     const stored = await db.sql.query(`SELECT to_char(start_time AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS t FROM microsoft_call_rows WHERE tenant_id = $1 AND id = 'eeeeeeee-0000-4000-8000-000000000120'`, [E]);
     expect(stored.rows).toEqual([{ t: '00:00:00.123456' }]);
     // the evidence of the rows around the refused one, on the page parsed here, is their own text
@@ -145,9 +151,11 @@ describe('Microsoft logs: pull and import services', () => {
       [E, 'eeeeeeee-0000-4000-8000-000000000139', 'eeeeeeee-0000-4000-8000-000000000141']);
     expect(evidence.rows).toEqual([{ id: 'eeeeeeee-0000-4000-8000-000000000139', raw: rows[139].json }, { id: 'eeeeeeee-0000-4000-8000-000000000141', raw: rows[141].json }]);
     const pull = await db.sql.query(`SELECT status, pages, rows_received, rows_rejected, problems FROM microsoft_pulls WHERE tenant_id = $1`, [E]);
-    expect(pull.rows).toEqual([{ status: 'done', pages: 3, rows_received: 250, rows_rejected: 2,
-      problems: [{ page: 2, index: 30, id: 'eeeeeeee-0000-4000-8000-000000000130', reason: 'charge "lots" is not a decimal number' },
-        { page: 2, index: 40, id: 'eeeeeeee-0000-4000-8000-000000000140', reason: 'userDisplayName holds a NUL character (\\u0000), which PostgreSQL text cannot store' }] }]);
+    expect(pull.rows).toEqual([{ status: 'done', pages: 3, rows_received: 250, rows_rejected: 4,
+      problems: [{ page: 1, index: 90, id: longId, reason: 'id is longer than 512 bytes' },
+        { page: 2, index: 30, id: 'eeeeeeee-0000-4000-8000-000000000130', reason: 'charge "lots" is not a decimal number' },
+        { page: 2, index: 40, id: 'eeeeeeee-0000-4000-8000-000000000140', reason: 'userDisplayName holds a NUL character (\\u0000), which PostgreSQL text cannot store' },
+        { page: 3, index: 20, id: 'eeeeeeee-0000-4000-8000-000000000220', reason: expect.stringMatching(/^charge "0\.1+…" has more digits than PostgreSQL's numeric holds$/) }] }]);
   });
 
   it('stores pages mapped from their bytes (straight in while new, staged on a re-pull) exactly as a saved page is imported', async () => {

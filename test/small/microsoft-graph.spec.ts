@@ -155,6 +155,13 @@ describe('Graph rows', () => {
     const withReplacement: Record<string, string> = { ...values, 'User Display Name': 'Ren\uFFFD' }; // a Windows-1252 é, read as UTF-8
     expect(adminExportRow(header.map((h) => withReplacement[h] ?? ''), at, 'Fabrikam')).toEqual({ ok: false, reason: 'User Display Name holds U+FFFD, the mark of bytes that are not UTF-8 (the export must be UTF-8)' });
   });
+  it('refuse an id past 512 bytes (its index entry must fit), in Graph rows and in the export', () => {
+    expect(toStoredRow(parse(`{"id":"${'é'.repeat(257)}"}`), 'pstn')).toEqual({ ok: false, reason: 'id is longer than 512 bytes' }); // 514 bytes
+    expect(toStoredRow(parse(`{"id":"${'x'.repeat(512)}"}`), 'pstn')).toMatchObject({ ok: true });
+    const header = [...ADMIN_EXPORT_COLUMNS];
+    const at = resolveAdminExportHeader(header);
+    expect(adminExportRow(header.map((h) => (h === 'UsageId' ? 'u'.repeat(513) : '')), at, 'Fabrikam')).toEqual({ ok: false, reason: 'UsageId is longer than 512 bytes' });
+  });
   it('refuse a string holding U+0000, naming the field', () => {
     expect(toStoredRow(parse('{"id":"x","userDisplayName":"a\\u0000b"}'), 'pstn')).toEqual({ ok: false, reason: 'userDisplayName holds a NUL character (\\u0000), which PostgreSQL text cannot store' });
   });
