@@ -95,11 +95,12 @@ function instant(wallMs: number, micros: number, offsetMinutes: number | null, z
   else if (zone) utcMs = wallToUtcMs(zone, wallMs);
   else throw new FieldError('has no time zone (add Z or an offset, or set timeZone in the profile)');
   // an offset or zone can carry 0001-01-01 or 9999-12-31 out of the years PostgreSQL's text input reads
-  const year = new Date(utcMs).getUTCFullYear();
+  const utc = new Date(utcMs);
+  const year = utc.getUTCFullYear();
   if (!(year >= 1 && year <= 9999)) throw new FieldError('is outside the years 0001 to 9999 in UTC');
   // the text from the milliseconds and the microseconds apart: far from 1970 (before 1685, after
   // 2255) microseconds since the epoch are past 2^53, and a double would lose the last digits
-  return { epochMicros: utcMs * 1000 + micros, iso: `${new Date(utcMs).toISOString().slice(0, 23)}${String(micros).padStart(3, '0')}Z` };
+  return { epochMicros: utcMs * 1000 + micros, iso: `${utc.toISOString().slice(0, 23)}${String(micros).padStart(3, '0')}Z` };
 }
 
 function parseOffset(text: string): number {

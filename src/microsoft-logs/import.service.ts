@@ -275,6 +275,8 @@ export class ImportMicrosoftService {
     const days = new Set<number>();
     /** Day keys (dayKey) and whether the tenant had no row on that day when the import began. */
     const fresh = new Map<number, boolean>();
+    /** The field count and tenant every direct row starts with. */
+    const head = new DirectRowHead(tenantId);
     try {
       await this.transactions.run(async (tx) => {
         evidence.ownedBy(await this.logs.transactionId(tx));
@@ -304,7 +306,7 @@ export class ImportMicrosoftService {
           const mapped = takeBuffers().then((buffers) => {
             batch.buffers = buffers;
             buffers.clear();
-            return mapBatch(reader, forced, problem, batch, tenantId);
+            return mapBatch(reader, forced, problem, batch, head);
           }).then(() => batch);
           mapped.catch(() => undefined); // awaited later: a failure meanwhile is not unhandled
           return mapped;
@@ -380,31 +382,24 @@ export class ImportMicrosoftService {
   /**
    * A direct batch: COPYed straight into microsoft_call_rows, its raw lines then written on the
    * evidence connection (`evidenceWritten`: its buffers are in use until then). In a savepoint, 'id
-   * taken' when a row's id is stored; `onFreshDays` (importNdjsonOnce): without one, and a stored id
-   * throws IdRepeatedInFile.
+   * taken' when a row's id is stored; `withoutSavepoint` (its days were fresh: importNdjsonOnce), a
+   * stored id throws IdRepeatedInFile.
    */
-  private async storeDirect(tx: Tx, batch: MappedBatch, tenantId: string, rawBatchIds: string[], evidence: RawBatchWriter, onFreshDays: boolean): Promise<Stored> {
+  private async storeDirect(tx: Tx, batch: MappedBatch, tenantId: string, rawBatchIds: string[], evidence: RawBatchWriter, withoutSavepoint: boolean): Promise<Stored> {
     evidence.check();
     let stored: number;
     endDirectCopy(batch.buffers.copy);
-    if (onFreshDays) {
-      try {
-        stored = await this.logs.copyIntoCallRows(tx, Readable.from(batch.buffers.copy.chunks()));
-      } catch (error) {
-        throw error instanceof CallRowIdTaken ? new IdRepeatedInFile() : error;
-      }
-    } else {
-      await savepoint(tx, DIRECT_BATCH);
-      try {
-        stored = await this.logs.copyIntoCallRows(tx, Readable.from(batch.buffers.copy.chunks()));
-      } catch (error) {
-        if (!(error instanceof CallRowIdTaken)) throw error;
-        await rollbackToSavepoint(tx, DIRECT_BATCH);
-        await releaseSavepoint(tx, DIRECT_BATCH); // or the next batch's savepoint would nest in it
-        return { outcome: 'id taken' };
-      }
-      await releaseSavepoint(tx, DIRECT_BATCH);
+    if (!withoutSavepoint) await savepoint(tx, DIRECT_BATCH);
+    try {
+      stored = await this.logs.copyIntoCallRows(tx, Readable.from(batch.buffers.copy.chunks()));
+    } catch (error) {
+      if (!(error instanceof CallRowIdTaken)) throw error;
+      if (withoutSavepoint) throw new IdRepeatedInFile();
+      await rollbackToSavepoint(tx, DIRECT_BATCH);
+      await releaseSavepoint(tx, DIRECT_BATCH); // or the next batch's savepoint would nest in it
+      return { outcome: 'id taken' };
     }
+    if (!withoutSavepoint) await releaseSavepoint(tx, DIRECT_BATCH);
     const evidenceWritten = stored > 0 ? evidence.write(batch.rawBatch, tenantId, batch.valid, batch.buffers.raw.bytes()) : undefined;
     await this.keepRawBatchIds(tx, rawBatchIds);
     return { outcome: { inserted: stored, updated: 0, unchanged: 0 }, evidenceWritten };
@@ -610,17 +605,17 @@ interface MappedBatch {
 const DIRECT_BATCH = 'ndjson_direct_batch';
 /**
  * Maps the next NDJSON_BATCH lines of the file into the batch's buffers: COPY text of the stage (each
- * row after its line number) or, going direct, of microsoft_call_rows (after the tenant id, naming its
- * line of the raw batch). Bad lines are reported; lines lossless-json refuses are left in
+ * row after its line number) or, going direct, binary COPY of microsoft_call_rows (each row after
+ * `directHead`, naming its line of the raw batch). Bad lines are reported; lines lossless-json refuses are left in
  * `batch.refused`, or, going direct, stop the batch (`mustStage`), as an id given twice does.
  */
 async function mapBatch(
-  reader: NdjsonReader, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void, batch: MappedBatch, tenantId: string,
+  reader: NdjsonReader, forced: MicrosoftSource | undefined, problem: (line: number, reason: string) => void, batch: MappedBatch, directHead: DirectRowHead,
 ): Promise<void> {
   const { copy, raw, ids } = batch.buffers;
   const days = batch.days;
   const direct = batch.mode === 'direct';
-  const head = direct ? new DirectRowHead(tenantId) : null;
+  const head = direct ? directHead : null;
   if (direct) startDirectCopy(copy);
   while (batch.count < NDJSON_BATCH) {
     let bytes = reader.nextBytes();
